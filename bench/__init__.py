@@ -1,0 +1,1 @@
+"""Benchmarks: each module ``<name>_bench.py`` has ``run(env: BenchEnv) -> BenchResult``."""

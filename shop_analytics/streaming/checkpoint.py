@@ -1,0 +1,35 @@
+"""Read the Kafka offsets a Structured Streaming checkpoint has committed.
+
+The checkpoint is the source of truth for what the ingest has consumed: ``offsets/<n>``
+is written before batch n runs and ``commits/<n>`` after it has been written to the sink.
+The newest n with both files gives the offsets that are in bronze. The offsets file is
+text: a version line, a JSON line of batch metadata, then one JSON line per source.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def committed_offsets(checkpoint: str | Path, topic: str) -> dict[int, int]:
+    """Next offset to read per partition of ``topic``, or {} if nothing was committed yet."""
+    root = Path(str(checkpoint).removeprefix("file://"))
+    commits = _batch_ids(root / "commits")
+    if not commits:
+        return {}
+    latest = max(commits)
+    lines = (root / "offsets" / str(latest)).read_text().splitlines()
+    for line in lines[2:]:
+        if not line.strip().startswith("{"):
+            continue
+        source = json.loads(line)
+        if topic in source:
+            return {int(p): int(o) for p, o in source[topic].items()}
+    return {}
+
+
+def _batch_ids(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return [int(p.name) for p in folder.iterdir() if p.name.isdigit()]

@@ -51,6 +51,7 @@ setup(
         ],
         "aws": [
             f"dagster-aws=={DAGSTER_LIBS}",
+            f"dagster-postgres=={DAGSTER_LIBS}",
             "dbt-glue==1.10.19",
             "pyiceberg[glue,s3fs]==0.11.1",
             "boto3>=1.34",

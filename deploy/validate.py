@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -177,9 +178,22 @@ def ensure_venv(venv: Path, requirements: Path) -> Path:
     """Create `venv` and install `requirements` into it unless it is already current."""
     stamp = venv / ".requirements.sha256"
     digest = _requirements_digest(requirements)
-    if _venv_python(venv).exists() and stamp.exists() and stamp.read_text().strip() == digest:
+
+    def current() -> bool:
+        return _venv_python(venv).exists() and stamp.exists() and stamp.read_text().strip() == digest
+
+    if current():
         return venv
     venv.parent.mkdir(parents=True, exist_ok=True)
+    # One installer at a time (parallel test workers); the others wait, then find it done.
+    with (venv.parent / f".{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not current():
+            _install_venv(venv, requirements, stamp, digest)
+    return venv
+
+
+def _install_venv(venv: Path, requirements: Path, stamp: Path, digest: str) -> None:
     print(f"validate: installing {requirements.name} into {venv} (once)", file=sys.stderr)
     base_python = getattr(sys, "_base_executable", None) or sys.executable
     steps = [
@@ -204,7 +218,6 @@ def ensure_venv(venv: Path, requirements: Path) -> Path:
                 f"Check network access to PyPI, or delete {venv} and retry."
             )
     stamp.write_text(digest + "\n")
-    return venv
 
 
 def ensure_tools() -> None:
@@ -715,6 +728,8 @@ def check_hadolint(dockerfile: Path) -> CheckResult:
     try:
         findings = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
+        findings = None
+    if findings is None or (proc.returncode != 0 and not findings):
         result.add(Finding("hadolint-error", f"exit {proc.returncode}: {proc.stderr.strip() or proc.stdout.strip()}"))
         return result.finish()
     for item in findings:
@@ -762,8 +777,10 @@ def _published_ports(port: Any) -> tuple[str | None, int | None, str]:
 
 def _container_ports(service: dict[str, Any]) -> set[int]:
     ports: set[int] = set()
-    for value in _environment(service).values():
-        ports.update(int(p) for p in re.findall(r"(?:^|,)[A-Z_]*:?//[^:,]*:(\d+)", value))
+    # Listener lists such as KAFKA_LISTENERS=INTERNAL://:19092,... or SCHEMA_REGISTRY_LISTENERS.
+    for key, value in _environment(service).items():
+        if key.endswith("LISTENERS"):
+            ports.update(int(p) for p in re.findall(r"[A-Za-z_]*://[^:,/]*:(\d+)", value))
     for port in service.get("ports") or []:
         text = str(port.get("target") if isinstance(port, dict) else port)
         ports.add(int(text.split(":")[-1].split("/")[0]))

@@ -39,6 +39,9 @@ class SimulationConfig:
     reference_snapshot: bool = True
     max_events: int | None = None
     dry_run: bool = False
+    # Generate and encode in a child process while this one produces (Kafka runs with the
+    # fast serializer); the events are the same either way.
+    parallel: bool = True
 
     def __post_init__(self) -> None:
         if (self.days is None) == (self.rate is None):

@@ -19,6 +19,7 @@ from shop_analytics.simulator.engine import Simulation
 from shop_analytics.simulator.events import Event
 from shop_analytics.simulator.faults import FaultInjector, ManifestEntry, write_manifest
 from shop_analytics.simulator.pacing import RatePlan, paced
+from shop_analytics.simulator.parallel import run_in_child
 from shop_analytics.simulator.producer import KafkaSink, MemorySink, Sink
 from shop_analytics.simulator.registry import register_topics, registry_client
 from shop_analytics.simulator.serialization import ValueSerializer, build_serializers, fast_serializers
@@ -32,7 +33,7 @@ Progress = Callable[[int, int], None]  # (events so far, event time in ms of the
 PROGRESS_EVERY = 10_000
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Prepared:
     sim: Simulation
     specs: tuple[TopicSpec, ...]
@@ -78,9 +79,12 @@ def run_simulation(
     Without ``sink``: topics are created, schemas registered (BACKWARD) and events sent to
     Kafka, or, with ``dry_run``, serialized into a counting in-memory sink.
     """
-    prepared = prepare(config)
-    sim, specs = prepared.sim, prepared.specs
-    summary = SimulationSummary(config.mode, config.seed, sim.start_ms, sim.end_ms)
+    start, end = window(config)
+    if end is not None:
+        config = replace(config, end_ms=end)  # the child process must see the same window
+    specs = event_topics()
+    use_child = config.parallel and sink is None and not config.dry_run and config.serializer == "fast"
+    summary = SimulationSummary(config.mode, config.seed, start, end)
     serializers = _connect(config, _prefixed(config, specs), summary)
     if config.topic_prefix:
         # events carry the catalog's topic names: route them to the prefixed copies
@@ -89,44 +93,69 @@ def run_simulation(
     if sink is None:
         sink = _default_sink(config)
 
-    injector = None
-    if config.faults.enabled:
-        future_base = sim.end_ms + DAY_MS if sim.end_ms is not None else None
-        injector = FaultInjector(
-            config.faults,
-            config.seed,
-            sim.ids.namespace,
-            wall_clock_ms=(lambda: future_base) if future_base is not None else None,
-            topics=frozenset(spec.name for spec in specs if not spec.reference),
-        )
-
     flag = StopFlag()
     counts: dict[tuple[str, str], int] = {}
+    entries: list[ManifestEntry] = []
+    fault_counts: dict[str, int] = {}
     started = time.perf_counter()
     with stop_on_signals(flag):
         try:
-            snapshot = reference.snapshot(sim) if config.reference_snapshot else iter(())
-            n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
-            stream: Iterator[Event] = sim.events()
-            if config.rate is not None:
-                plan = RatePlan(config.rate, bursty=config.bursty)
-                stream = paced(stream, plan, config.duration_s, should_stop=lambda: bool(flag))
-            _pump(stream, serializers, sink, injector, counts, flag, progress, config.max_events, n)
+            if use_child:
+                result, started = run_in_child(
+                    config, _catalog_ids(config, summary.schema_ids), sink, lambda: bool(flag), progress
+                )
+                counts, entries, fault_counts = result.counts, result.entries, result.fault_counts
+            else:
+                sim = prepare(config).sim
+                started = time.perf_counter()
+                injector = make_injector(config, sim, specs)
+                snapshot = reference.snapshot(sim) if config.reference_snapshot else iter(())
+                n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
+                stream = paced_stream(config, sim.events(), lambda: bool(flag))
+                _pump(stream, serializers, sink, injector, counts, flag, progress, config.max_events, n)
+                if injector is not None:
+                    for item in injector.drain():
+                        assert item.entry is not None
+                        sink.produce_tracked(item.topic, item.key, item.value, item.entry)
+                    entries, fault_counts = injector.entries, dict(injector.counts)
         except KeyboardInterrupt:
             flag.stop("SIGINT")
         finally:
-            if injector is not None:
-                for item in injector.drain():
-                    assert item.entry is not None
-                    sink.produce_tracked(item.topic, item.key, item.value, item.entry)
             summary.undelivered = sink.flush(120.0)
             summary.elapsed_s = time.perf_counter() - started
     _fill(summary, counts, sink, flag, config.topic_prefix)
-    if injector is not None and config.manifest_path:
-        summary.faults = dict(injector.counts)
-        summary.manifest_path = str(write_manifest(config.manifest_path, injector.entries))
+    if config.faults.enabled and config.manifest_path:
+        summary.faults = fault_counts
+        summary.manifest_path = str(write_manifest(config.manifest_path, entries))
     sink.close()
     return summary
+
+
+def make_injector(config: SimulationConfig, sim: Simulation, specs: tuple[TopicSpec, ...]) -> FaultInjector | None:
+    """The fault injector of a run (None when no rate is set); event topics only."""
+    if not config.faults.enabled:
+        return None
+    future_base = sim.end_ms + DAY_MS if sim.end_ms is not None else None
+    return FaultInjector(
+        config.faults,
+        config.seed,
+        sim.ids.namespace,
+        wall_clock_ms=(lambda: future_base) if future_base is not None else None,
+        topics=frozenset(spec.name for spec in specs if not spec.reference),
+    )
+
+
+def paced_stream(config: SimulationConfig, events: Iterator[Event], should_stop: Callable[[], bool]) -> Iterator[Event]:
+    """Live runs release events at the configured rate; backfills as fast as they come."""
+    if config.rate is None:
+        return events
+    return paced(events, RatePlan(config.rate, bursty=config.bursty), config.duration_s, should_stop=should_stop)
+
+
+def _catalog_ids(config: SimulationConfig, schema_ids: dict[str, int]) -> dict[str, int]:
+    """Schema ids by catalog topic name (the registry saw the prefixed names)."""
+    n = len(config.topic_prefix)
+    return {name[n:]: schema_id for name, schema_id in schema_ids.items()}
 
 
 def _default_sink(config: SimulationConfig) -> Sink:

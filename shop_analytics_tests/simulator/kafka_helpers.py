@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, TopicPartition
@@ -39,10 +40,11 @@ def read_all(bootstrap: str, topics: list[str], timeout_s: float = 60.0) -> list
         consumer.assign(assignments)
         out: list[Consumed] = []
         remaining = dict(ends)
+        deadline = time.monotonic() + timeout_s
         while remaining:
-            batch = consumer.consume(10_000, timeout=timeout_s)
-            if not batch:
-                raise TimeoutError(f"no records within {timeout_s}s; still waiting for {sorted(remaining)}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not all records read within {timeout_s}s; still waiting for {sorted(remaining)}")
+            batch = consumer.consume(10_000, timeout=0.5)
             for msg in batch:
                 if msg.error():
                     raise RuntimeError(msg.error().str())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections import defaultdict
 
 import fastavro
@@ -52,7 +53,7 @@ def _run(bootstrap, registry, prefix, **overrides):
 @pytest.fixture(scope="module")
 def backfill_run(sim_bootstrap, sim_registry):
     """One small backfill into fresh topics, and everything read back."""
-    prefix = "itest-backfill."
+    prefix = f"itest{uuid.uuid4().hex[:8]}."
     summary = _run(sim_bootstrap, sim_registry, prefix, days=2)
     records = read_all(sim_bootstrap, [prefix + spec.name for spec in event_topics()])
     return prefix, summary, records

@@ -1,0 +1,165 @@
+"""Two-process pipeline: a child generates and encodes, the parent produces to Kafka.
+
+The simulation is one sequential event loop, so it cannot be split without changing its
+events; what can run beside it is the producing. The child process runs the engine, the
+fault injector and the compiled Avro encoder, and ships batches of ready frames through
+a pipe; the parent hands them to librdkafka and serves delivery reports. On two cores
+that keeps the generator busy full time. The events are exactly those of the
+single-process path (same seed, same bytes, same order).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import pickle
+import signal
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from shop_analytics.simulator.config import SimulationConfig
+from shop_analytics.simulator.events import Event
+from shop_analytics.simulator.faults import FaultInjector, ManifestEntry
+from shop_analytics.simulator.producer import Sink
+
+BATCH = 4_096
+LIVE_BATCH_S = 0.05  # live runs ship at least every 50 ms, so pacing survives the batching
+
+Item = tuple[str, str, bytes, ManifestEntry | None]
+
+
+@dataclass
+class ChildResult:
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    fault_counts: dict[str, int] = field(default_factory=dict)
+    entries: list[ManifestEntry] = field(default_factory=list)
+
+
+def run_in_child(
+    config: SimulationConfig,
+    schema_ids: dict[str, int],
+    sink: Sink,
+    should_stop: Any,
+    progress: Any,
+) -> tuple[ChildResult, float]:
+    """Run the generator in a child process and produce what it sends; returns (result, seconds)."""
+    ctx = mp.get_context("spawn")  # no fork: the parent already runs librdkafka threads
+    receiver, sender = ctx.Pipe(duplex=False)
+    stop_event = ctx.Event()
+    child = ctx.Process(
+        target=_child_main, args=(config, schema_ids, sender, stop_event), name="shop-simulator-generator", daemon=True
+    )
+    child.start()
+    sender.close()
+    result = ChildResult()
+    try:
+        _expect(receiver, "ready")
+        started = time.perf_counter()
+        produce, tracked = sink.produce, sink.produce_tracked
+        while True:
+            message = pickle.loads(receiver.recv_bytes())
+            if message[0] == "batch":
+                _, items, n, last_time = message
+                for topic, key, value, entry in items:
+                    if entry is None:
+                        produce(topic, key, value)
+                    else:
+                        tracked(topic, key, value, entry)
+                        result.entries.append(entry)
+                if progress is not None:
+                    progress(n, last_time)
+                if should_stop():
+                    stop_event.set()
+            elif message[0] == "done":
+                _, result.counts, result.fault_counts = message
+                break
+            else:
+                raise RuntimeError(f"the generator process failed:\n{message[1]}")
+        return result, started
+    except BaseException:
+        stop_event.set()
+        raise
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+            child.join(timeout=5)
+        receiver.close()
+
+
+def _expect(receiver: Connection, kind: str) -> None:
+    message = pickle.loads(receiver.recv_bytes())
+    if message[0] == "error":
+        raise RuntimeError(f"the generator process failed:\n{message[1]}")
+    if message[0] != kind:
+        raise RuntimeError(f"the generator process said {message[0]!r}, expected {kind!r}")
+
+
+def _child_main(config: SimulationConfig, schema_ids: dict[str, int], sender: Connection, stop_event: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        _generate(config, schema_ids, sender, stop_event)
+    except BaseException:
+        sender.send_bytes(pickle.dumps(("error", traceback.format_exc())))
+    finally:
+        sender.close()
+
+
+def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Connection, stop_event: Any) -> None:
+    from shop_analytics.simulator import reference
+    from shop_analytics.simulator.runner import make_injector, paced_stream, prepare
+    from shop_analytics.simulator.serialization import fast_serializers
+
+    prepared = prepare(config)
+    sim = prepared.sim
+    serializers = fast_serializers(prepared.specs, schema_ids)
+    injector = make_injector(config, sim, prepared.specs)
+    send = sender.send_bytes
+    send(pickle.dumps(("ready",)))
+
+    def stream() -> Iterator[Event]:
+        if config.reference_snapshot:
+            yield from reference.snapshot(sim)
+        yield from paced_stream(config, sim.events(), stop_event.is_set)
+
+    counts: dict[tuple[str, str], int] = {}
+    get = counts.get
+    limit = config.max_events if config.max_events is not None else -1
+    live = config.rate is not None
+    batch: list[Item] = []
+    append = batch.append
+    n = 0
+    last_time = 0
+    shipped_at = time.monotonic()
+    for topic, key, record in stream():
+        if injector is None:
+            append((topic, key, serializers[topic](record), None))
+        else:
+            entry = injector.retime(topic, key, record)
+            encode = serializers[topic]
+            value = encode(record)
+            append((topic, key, value, entry))
+            for item in injector.extras(topic, key, record, value, encode):
+                append((item.topic, item.key, item.value, item.entry))
+        k = (topic, record["event_type"])
+        counts[k] = get(k, 0) + 1
+        n += 1
+        if len(batch) >= BATCH or (live and time.monotonic() - shipped_at > LIVE_BATCH_S):
+            last_time = record["event_time"]
+            send(pickle.dumps(("batch", batch, n, last_time), pickle.HIGHEST_PROTOCOL))
+            batch = []
+            append = batch.append
+            shipped_at = time.monotonic()
+            if stop_event.is_set():
+                break
+        if n == limit:
+            break
+    if injector is not None:
+        for item in injector.drain():
+            append((item.topic, item.key, item.value, item.entry))
+    send(pickle.dumps(("batch", batch, n, last_time), pickle.HIGHEST_PROTOCOL))
+    send(pickle.dumps(("done", counts, dict(injector.counts) if injector else {})))

@@ -16,7 +16,7 @@ $(STAMP): setup.py
 	@command -v java >/dev/null || { echo "error: Java 17+ is needed: apt-get install openjdk-17-jre-headless"; exit 2; }
 	@command -v mvn >/dev/null || { echo "error: Maven is needed to fetch jars: apt-get install maven"; exit 2; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[test]'
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,aws]'
 	touch $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

@@ -53,7 +53,7 @@ setup(
             f"dagster-aws=={DAGSTER_LIBS}",
             f"dagster-postgres=={DAGSTER_LIBS}",
             "dbt-glue==1.10.19",
-            "pyiceberg[glue,s3fs]==0.11.1",
+            # PyIceberg's glue extra is boto3; S3 goes through pyarrow's own S3 filesystem.
             "boto3>=1.34",
         ],
     },

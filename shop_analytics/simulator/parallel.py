@@ -5,11 +5,13 @@ events; what can run beside it is the producing. The child process runs the engi
 fault injector and the compiled Avro encoder, and ships batches of ready frames through
 a pipe; the parent hands them to librdkafka and serves delivery reports. On two cores
 that keeps the generator busy full time. The events are exactly those of the
-single-process path (same seed, same bytes, same order).
+single-process path (same seed, same bytes, same order). POSIX only (fork); elsewhere
+set ``parallel=False``.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import pickle
 import signal
@@ -22,7 +24,7 @@ from typing import Any
 
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.events import Event
-from shop_analytics.simulator.faults import FaultInjector, ManifestEntry
+from shop_analytics.simulator.faults import ManifestEntry
 from shop_analytics.simulator.producer import Sink
 
 BATCH = 4_096
@@ -46,7 +48,9 @@ def run_in_child(
     progress: Any,
 ) -> tuple[ChildResult, float]:
     """Run the generator in a child process and produce what it sends; returns (result, seconds)."""
-    ctx = mp.get_context("spawn")  # no fork: the parent already runs librdkafka threads
+    # fork: spawn would re-import the caller's __main__ (scripts, notebooks). The child
+    # freezes what it inherited and never touches the parent's Kafka clients.
+    ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     stop_event = ctx.Event()
     child = ctx.Process(
@@ -99,6 +103,7 @@ def _expect(receiver: Connection, kind: str) -> None:
 
 
 def _child_main(config: SimulationConfig, schema_ids: dict[str, int], sender: Connection, stop_event: Any) -> None:
+    gc.freeze()  # inherited objects (librdkafka handles among them) are never collected here
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:

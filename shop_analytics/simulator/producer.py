@@ -160,7 +160,10 @@ class KafkaSink:
         return remaining
 
     def close(self) -> None:
-        self.flush(10.0)
+        """Flush and let librdkafka go (it stops retrying connections once destroyed)."""
+        if self._producer is not None:
+            self.flush(10.0)
+            self._producer = None  # type: ignore[assignment]
 
 
 class MemorySink:

@@ -55,6 +55,14 @@ setup(
             "dbt-glue==1.10.19",
             # PyIceberg's glue extra is boto3; S3 goes through pyarrow's own S3 filesystem.
             "boto3>=1.34",
+            # librdkafka's OAUTHBEARER token for MSK IAM auth (confluent-kafka's oauth_cb).
+            "aws-msk-iam-sasl-signer-python==1.0.2",
+            # A real S3 API server on 127.0.0.1 for the S3 tests (moto's server mode,
+            # shop_analytics/platform/s3_server.py). moto[server] would pull every service's
+            # dependencies (cfn-lint, sympy, docker); S3 and the server need only these.
+            "moto[s3]==5.2.5",
+            "flask>=3.0,<4",
+            "flask-cors>=5.0",
         ],
     },
     entry_points={"console_scripts": ["shop-analytics=shop_analytics.cli:main"]},

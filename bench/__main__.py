@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             services.up(settings)
             jars.resolve(settings, jars.SPARK)
+            lakehouse.ensure_catalog_tables(lakehouse.pyiceberg_properties(settings))
             env = BenchEnv(
                 kafka_bootstrap=settings.kafka_bootstrap,
                 schema_registry_url=settings.registry_url,

@@ -93,6 +93,7 @@ def spark(platform_settings: PlatformSettings):
     from shop_analytics.platform import jars
 
     jars.resolve(platform_settings, jars.SPARK)
+    lakehouse.ensure_catalog_tables(lakehouse.pyiceberg_properties(platform_settings))
     builder = SparkSession.builder
     for key, value in lakehouse.expand_jar_globs(lakehouse.spark_conf(platform_settings)).items():
         builder = builder.config(key, value)

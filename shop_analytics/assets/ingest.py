@@ -1,6 +1,7 @@
 """Kafka topics as external assets and the bronze ingest asset fed by each of them."""
 
 
+import time
 from dataclasses import dataclass
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset
@@ -8,9 +9,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 from shop_analytics.streaming import offsets
-from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ingest_topic
 from shop_analytics.streaming.checkpoint import committed_offsets
 
 COMMITTED_OFFSETS_KEY = "kafka_committed_offsets"
@@ -58,6 +60,7 @@ def build_bronze_asset(stream: BronzeStream):
         context: AssetExecutionContext,
         spark: LakehouseSparkResource,
         kafka: KafkaResource,
+        schema_registry: SchemaRegistryResource,
         iceberg: IcebergCatalogResource,
         ingest: IngestSettingsResource,
     ) -> MaterializeResult:
@@ -74,35 +77,56 @@ def build_bronze_asset(stream: BronzeStream):
                 bootstrap_servers=kafka.bootstrap_servers,
                 topic=stream.topic,
                 table=table,
+                dead_letter_table=ingest.dead_letter_table_name,
                 checkpoint=checkpoint,
+                registry_url=schema_registry.url,
                 max_offsets_per_trigger=ingest.max_offsets_per_trigger,
                 kafka_options={k: str(v) for k, v in kafka.client_config.items()},
             ),
         )
         committed = committed_offsets(checkpoint, stream.topic)
-        end_after = kafka.end_offsets(stream.topic)
-        lag = offsets.lag(end_after, committed)
-        total_rows = _row_count(iceberg, table)
+        lag = offsets.lag(kafka.end_offsets(stream.topic), committed)
         context.log.info(
-            "%s: %d rows in %d micro-batches, %.1f s; committed offsets %s",
-            stream.topic, result.rows, result.batches, result.duration_s, committed,
+            "%s: %d records in %d micro-batches (%d to bronze, %d dead-lettered) in %.1f s; committed %s",
+            stream.topic, result.rows, len(result.batches), result.bronze_rows, result.dead_letter_rows,
+            result.duration_s, committed,
         )
-        return MaterializeResult(
-            metadata={
-                "rows_ingested": MetadataValue.int(result.rows),
-                "micro_batches": MetadataValue.int(result.batches),
-                "duration_s": MetadataValue.float(round(result.duration_s, 3)),
-                "rows_per_s": MetadataValue.float(round(result.rows / result.duration_s, 1) if result.duration_s else 0.0),
-                "offsets_start": MetadataValue.json({str(p): o for p, o in committed_before.items()}),
-                "offsets_end": MetadataValue.json({str(p): o for p, o in committed.items()}),
-                COMMITTED_OFFSETS_KEY: MetadataValue.text(offsets.to_json(committed)),
-                "consumer_lag": MetadataValue.int(sum(lag.values())),
-                "table": MetadataValue.text(table),
-                "table_rows": MetadataValue.int(total_rows),
-            }
-        )
+        metadata = ingest_metadata(result, committed_before, committed, lag, table, _row_count(iceberg, table))
+        return MaterializeResult(metadata=metadata)
 
     return _bronze
+
+
+def ingest_metadata(
+    result: IngestResult,
+    before: dict[int, int],
+    after: dict[int, int],
+    lag: dict[int, int],
+    table: str,
+    table_rows: int,
+) -> dict[str, MetadataValue]:
+    """What a person wants to plot per run: volumes, rejects, offsets, durations, lag, age."""
+    batch_seconds = [b.duration_s for b in result.batches]
+    newest = result.newest_event_time
+    return {
+        "rows_in": MetadataValue.int(result.rows),
+        "rows_bronze": MetadataValue.int(result.bronze_rows),
+        "rows_dead_lettered": MetadataValue.int(result.dead_letter_rows),
+        "dead_lettered_by_reason": MetadataValue.json(result.dead_letter_by_reason()),
+        "micro_batches": MetadataValue.int(len(result.batches)),
+        "batch_duration_s_max": MetadataValue.float(round(max(batch_seconds, default=0.0), 3)),
+        "batch_duration_s_mean": MetadataValue.float(
+            round(sum(batch_seconds) / len(batch_seconds), 3) if batch_seconds else 0.0
+        ),
+        "duration_s": MetadataValue.float(round(result.duration_s, 3)),
+        "rows_per_s": MetadataValue.float(round(result.rows / result.duration_s, 1) if result.duration_s else 0.0),
+        "offsets": MetadataValue.json({str(p): {"from": before.get(p, 0), "to": o} for p, o in sorted(after.items())}),
+        COMMITTED_OFFSETS_KEY: MetadataValue.text(offsets.to_json(after)),
+        "consumer_lag": MetadataValue.int(sum(lag.values())),
+        "newest_event_age_s": MetadataValue.float(round(time.time() - newest, 1) if newest else 0.0),
+        "table": MetadataValue.text(table),
+        "table_rows": MetadataValue.int(table_rows),
+    }
 
 
 def _row_count(iceberg: IcebergCatalogResource, table: str) -> int:

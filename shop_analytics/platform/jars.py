@@ -151,3 +151,9 @@ def _run_mvn(cmd: list[str], what: str) -> None:
         errors = [line for line in lines if "[ERROR]" in line and line.strip() != "[ERROR]"]
         reason = errors[0].replace("[ERROR]", "").strip() if errors else f"exit {result.returncode}"
         raise PlatformError(f"mvn could not resolve {what}: {reason[:300]}")
+
+# Not in ALL_GROUPS: only SHOP_ENV=aws and a warehouse on S3 need it (resolved on first use
+# by the resources that do, and by the image build).
+SPARK_AWS = PomJars(
+    "spark-aws", "spark-aws.xml", "Iceberg's AWS bundle (Glue catalog, S3FileIO) and the MSK IAM auth jar"
+)

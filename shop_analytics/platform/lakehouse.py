@@ -9,6 +9,7 @@ name is part of every catalog row, so both sides must use the same one.
 from __future__ import annotations
 
 import glob
+from pathlib import Path
 
 from shop_analytics.platform import jars
 from shop_analytics.platform.errors import PlatformError
@@ -23,6 +24,14 @@ def pyiceberg_properties(settings: PlatformSettings) -> dict[str, str]:
         "uri": f"sqlite:///{settings.catalog_db}",
         "warehouse": settings.warehouse_dir.as_uri(),
     }
+
+
+def ensure_catalog_tables(properties: dict[str, str]) -> None:
+    """Create the SQL catalog's tables if missing (PyIceberg's SqlCatalog does on open)."""
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    Path(properties["uri"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    SqlCatalog(CATALOG_NAME, **properties)
 
 
 def expand_jar_globs(conf: dict[str, str]) -> dict[str, str]:
@@ -60,10 +69,14 @@ def spark_conf(settings: PlatformSettings, master: str = "local[2]") -> dict[str
         f"{catalog}.catalog-impl": "org.apache.iceberg.jdbc.JdbcCatalog",
         f"{catalog}.uri": f"jdbc:sqlite:{settings.catalog_db}",
         f"{catalog}.warehouse": settings.warehouse_dir.as_uri(),
-        # Passed through to sqlite-jdbc: WAL lets readers and the writer overlap, and a busy
-        # timeout makes a second writer (PyIceberg, another stream) wait instead of fail.
-        f"{catalog}.jdbc.journal_mode": "WAL",
+        # Passed through to sqlite-jdbc: a busy timeout makes a second writer (PyIceberg,
+        # another stream) wait for the lock instead of failing.
         f"{catalog}.jdbc.busy_timeout": "30000",
+        # JdbcCatalog's start-up check for its tables leaves a metadata cursor open, and on
+        # SQLite that open read blocks every other connection's commit (each streaming
+        # query's cloned session has its own). The tables are created by
+        # ensure_catalog_tables (PyIceberg, same layout) instead.
+        f"{catalog}.jdbc.init-catalog-tables": "false",
         "spark.sql.defaultCatalog": CATALOG_NAME,
         "spark.sql.session.timeZone": "UTC",
         # Two cores: a handful of shuffle partitions beats the default 200.

@@ -1,16 +1,39 @@
 """Resources per environment, chosen by one setting (``SHOP_ENV``), in this one place.
 
-Asset code never asks which environment it runs in: it receives these resources.
+Asset code never asks which environment it runs in: it receives these resources, under
+the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest).
+
+- ``local`` (default): the embedded platform (settings.py) — local broker and registry,
+  Spark local[2], the SQLite JDBC Iceberg catalog. Explicit settings point it elsewhere,
+  as the compose stack does: ``SHOP_KAFKA_BOOTSTRAP``, ``SHOP_SCHEMA_REGISTRY_URL``,
+  ``SHOP_WAREHOUSE`` (a folder or ``s3://bucket/prefix``), ``SHOP_S3_ENDPOINT`` (an
+  S3-compatible store such as MinIO, path-style), ``SHOP_CHECKPOINT_ROOT``, and
+  ``SHOP_AWS_REGION`` (the S3 region; else ``AWS_REGION``, else us-east-1).
+- ``aws``: MSK with IAM auth, the Glue Data Catalog with its warehouse on S3 for Spark and
+  PyIceberg, Spark jobs on EMR Serverless (aws_spark.py), checkpoints on S3, bronze in
+  its Glue database. Every setting comes from Terraform's ``code_location_settings``
+  output (aws_settings.py).
+
+Dagster's own storage is not a resource: ``dagster.yaml`` chooses it (SQLite under
+DAGSTER_HOME locally; PostgreSQL and S3 compute logs in deploy/docker/dagster.yaml for
+the compose stack and ECS). dbt's profile target follows the environment (``dbt_target``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.resources import aws_lakehouse
+from shop_analytics.resources.aws_kafka import MskIamKafkaResource
+from shop_analytics.resources.aws_lakehouse import S3Access
+from shop_analytics.resources.aws_settings import AwsSettings
+from shop_analytics.resources.aws_spark import AwsJarsSparkResource, EmrServerlessSparkResource
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
@@ -19,32 +42,127 @@ from shop_analytics.resources.spark import LakehouseSparkResource
 
 ENV_VAR = "SHOP_ENV"
 DEFAULT_ENV = "local"
+# The S3 region when nothing names one; an S3-compatible store accepts any.
+DEFAULT_S3_REGION = "us-east-1"
+# dbt_models/profiles.yml has one output per environment, under the same name.
+DBT_TARGETS: Mapping[str, str] = {"local": "local", "aws": "aws"}
 
 
-def local_resources(settings: PlatformSettings) -> dict[str, Any]:
-    """The embedded platform: local broker and registry, Spark local[2], SQLite Iceberg catalog."""
+@dataclass(frozen=True)
+class LocalOverrides:
+    """Explicit locations that replace the embedded platform's defaults (all optional)."""
+
+    kafka_bootstrap: str | None = None
+    schema_registry_url: str | None = None
+    warehouse: str | None = None
+    s3_endpoint: str | None = None
+    checkpoint_root: str | None = None
+    s3_region: str = DEFAULT_S3_REGION
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> LocalOverrides:
+        def get(name: str) -> str | None:
+            return (environ.get(name) or "").strip() or None
+
+        return cls(
+            kafka_bootstrap=get("SHOP_KAFKA_BOOTSTRAP"),
+            schema_registry_url=get("SHOP_SCHEMA_REGISTRY_URL"),
+            warehouse=get("SHOP_WAREHOUSE"),
+            s3_endpoint=get("SHOP_S3_ENDPOINT"),
+            checkpoint_root=get("SHOP_CHECKPOINT_ROOT"),
+            s3_region=get("SHOP_AWS_REGION") or get("AWS_REGION") or get("AWS_DEFAULT_REGION") or DEFAULT_S3_REGION,
+        )
+
+
+def local_resources(settings: PlatformSettings, overrides: LocalOverrides | None = None) -> dict[str, Any]:
+    """The embedded platform: local broker and registry, Spark local[2], SQLite Iceberg catalog.
+
+    ``overrides`` moves single parts elsewhere (the compose stack: its broker, registry and
+    a MinIO warehouse) while the catalog database and checkpoints stay in the state folder.
+    """
+    overrides = overrides or LocalOverrides()
+    spark: LakehouseSparkResource
+    catalog_props = {"type": "sql", **lakehouse.pyiceberg_properties(settings)}
+    if overrides.warehouse is not None and overrides.warehouse.startswith("s3://"):
+        s3 = S3Access(region=overrides.s3_region, endpoint=overrides.s3_endpoint)
+        spark = AwsJarsSparkResource(
+            spark_config=aws_lakehouse.local_catalog_on_s3_spark_conf(settings, overrides.warehouse, s3),
+            jar_cache_dir=str(settings.cache_dir),
+            sql_catalog=lakehouse.pyiceberg_properties(settings),
+        )
+        catalog_props.update(warehouse=overrides.warehouse, **aws_lakehouse.pyiceberg_s3_properties(s3))
+    else:
+        spark_config = lakehouse.spark_conf(settings)
+        if overrides.warehouse:
+            warehouse = _folder_uri(overrides.warehouse)
+            spark_config[f"spark.sql.catalog.{lakehouse.CATALOG_NAME}.warehouse"] = warehouse
+            catalog_props["warehouse"] = warehouse
+        spark = LakehouseSparkResource(spark_config=spark_config, sql_catalog=lakehouse.pyiceberg_properties(settings))
     return {
-        "kafka": KafkaResource(bootstrap_servers=settings.kafka_bootstrap),
-        "schema_registry": SchemaRegistryResource(url=settings.registry_url),
-        "spark": LakehouseSparkResource(spark_config=lakehouse.spark_conf(settings)),
-        "iceberg": IcebergCatalogResource(
-            name=lakehouse.CATALOG_NAME,
-            properties={"type": "sql", **lakehouse.pyiceberg_properties(settings)},
-        ),
-        "ingest": IngestSettingsResource(checkpoint_root=str(settings.checkpoints_dir)),
+        "kafka": KafkaResource(bootstrap_servers=overrides.kafka_bootstrap or settings.kafka_bootstrap),
+        "schema_registry": SchemaRegistryResource(url=overrides.schema_registry_url or settings.registry_url),
+        "spark": spark,
+        "iceberg": IcebergCatalogResource(name=lakehouse.CATALOG_NAME, properties=catalog_props),
+        "ingest": IngestSettingsResource(checkpoint_root=overrides.checkpoint_root or str(settings.checkpoints_dir)),
     }
 
 
-ENVIRONMENTS: Mapping[str, Callable[[PlatformSettings], dict[str, Any]]] = {
-    "local": local_resources,
+def _folder_uri(path: str) -> str:
+    """A local warehouse as a file URI (a URI stays as given)."""
+    return path if "://" in path else Path(path).expanduser().resolve().as_uri()
+
+
+def aws_resources(settings: PlatformSettings, aws: AwsSettings) -> dict[str, Any]:
+    """MSK (IAM), the Glue catalog on S3, Spark on EMR Serverless, checkpoints on S3.
+
+    Only constructs resources: no AWS call is made until an asset uses one.
+    """
+    s3 = S3Access(region=aws.region, endpoint=aws.s3_endpoint)
+    return {
+        "kafka": MskIamKafkaResource(
+            bootstrap_servers=aws.kafka_bootstrap, region=aws.region, topic_prefix=aws.kafka_topic_prefix
+        ),
+        "schema_registry": SchemaRegistryResource(url=aws.schema_registry_url),
+        "spark": EmrServerlessSparkResource(
+            spark_config=aws_lakehouse.glue_spark_conf(settings, aws.warehouse, s3),
+            jar_cache_dir=str(settings.cache_dir),
+            region=aws.region,
+            application_id=aws.emr_application_id,
+            job_role_arn=aws.emr_job_role_arn,
+            artifacts_bucket=aws.artifacts_bucket,
+            warehouse=aws.warehouse,
+        ),
+        "iceberg": IcebergCatalogResource(
+            name=aws_lakehouse.GLUE_CATALOG_NAME,
+            properties=aws_lakehouse.glue_pyiceberg_properties(aws.warehouse, s3),
+        ),
+        "ingest": IngestSettingsResource(
+            checkpoint_root=aws.checkpoint_root, bronze_namespace=aws.glue_database_bronze
+        ),
+    }
+
+
+ENVIRONMENTS: Mapping[str, Callable[[PlatformSettings, Mapping[str, str]], dict[str, Any]]] = {
+    "local": lambda settings, environ: local_resources(settings, LocalOverrides.from_env(environ)),
+    "aws": lambda settings, environ: aws_resources(settings, AwsSettings.from_env(environ)),
 }
+
+
+def environment_name(environ: Mapping[str, str] | None = None) -> str:
+    """The chosen environment; an unknown name is an error that lists the known ones."""
+    environ = os.environ if environ is None else environ
+    name = (environ.get(ENV_VAR) or DEFAULT_ENV).strip()
+    if name not in ENVIRONMENTS:
+        raise ValueError(f"{ENV_VAR}={name!r} is not an environment here: use one of {sorted(ENVIRONMENTS)}")
+    return name
 
 
 def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
-    name = environ.get(ENV_VAR, DEFAULT_ENV) or DEFAULT_ENV
-    try:
-        builder = ENVIRONMENTS[name]
-    except KeyError:
-        raise ValueError(f"{ENV_VAR}={name!r} is not an environment here: use one of {sorted(ENVIRONMENTS)}") from None
-    return builder(PlatformSettings.from_env(environ))
+    name = environment_name(environ)
+    return ENVIRONMENTS[name](PlatformSettings.from_env(environ), environ)
+
+
+def dbt_target(environ: Mapping[str, str] | None = None) -> str:
+    """The dbt_models/profiles.yml output of the chosen environment (for DbtCliResource(target=...))."""
+    return DBT_TARGETS[environment_name(environ)]

@@ -9,9 +9,14 @@ from pydantic import Field
 class IngestSettingsResource(ConfigurableResource):
     checkpoint_root: str = Field(description="Folder or URI under which each stream keeps its checkpoint")
     bronze_namespace: str = "bronze"
+    dead_letter_table: str = Field(default="dead_letter", description="Table in the bronze namespace for undecodable records")
     max_offsets_per_trigger: int = Field(
         default=50_000, description="Upper bound of records per micro-batch (Spark maxOffsetsPerTrigger)"
     )
+
+    @property
+    def dead_letter_table_name(self) -> str:
+        return f"{self.bronze_namespace}.{self.dead_letter_table}"
 
     def checkpoint_for(self, stream: str) -> str:
         return f"{self.checkpoint_root.rstrip('/')}/{stream}"

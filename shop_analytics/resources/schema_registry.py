@@ -9,6 +9,7 @@ from pydantic import Field
 
 class SchemaRegistryResource(ConfigurableResource):
     url: str = Field(description="Base URL of the Confluent-compatible API")
+    timeout_s: int = Field(default=10, description="Per-request timeout; a lost reply is retried, not waited on forever")
 
     def client(self) -> SchemaRegistryClient:
-        return SchemaRegistryClient({"url": self.url})
+        return SchemaRegistryClient({"url": self.url, "timeout": self.timeout_s})

@@ -58,6 +58,8 @@ def _end_ms(end_date: datetime | None) -> int | None:
 @click.option("--compression", type=click.Choice(["lz4", "zstd", "snappy", "gzip", "none"]), default="lz4")
 @click.option("--linger-ms", type=click.IntRange(min=0), default=None, help="Producer linger [200 backfill, 50 live].")
 @click.option("--create-topics/--no-create-topics", default=True, show_default=True)
+@click.option("--topic-prefix", default="", help="Write to prefixed copies of the topics (e.g. 'test1.').")
+@click.option("--parallel/--single-process", default=True, show_default=True, help="Generate in a child process.")
 @click.option("--reference/--no-reference", default=True, show_default=True, help="Send the reference snapshot.")
 @click.option("--dry-run", is_flag=True, help="Generate and serialize, without Kafka or the registry.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -110,6 +112,8 @@ def build_config(options: dict[str, Any]) -> SimulationConfig:
         manifest_path=manifest,
         producer=ProducerSettings(compression=options["compression"], linger_ms=linger),
         create_topics=options["create_topics"],
+        topic_prefix=options["topic_prefix"],
+        parallel=options["parallel"],
         reference_snapshot=options["reference"],
         max_events=options["max_events"],
         dry_run=options["dry_run"],
@@ -144,6 +148,8 @@ def _progress_bar(config: SimulationConfig, quiet: bool) -> tuple[Any, Any]:
             state["done"] = position
 
     def finish() -> None:
+        if length and state["done"] < length:
+            bar.update(length - state["done"])
         bar.__exit__(None, None, None)
 
     return update, finish

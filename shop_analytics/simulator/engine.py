@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from shop_analytics.simulator import reference
+from shop_analytics.simulator.arrivals import daily_arrivals
 from shop_analytics.simulator.events import Event
 from shop_analytics.simulator.ids import Ids
 from shop_analytics.simulator.inventory import StockLedger, restock_process
 from shop_analytics.simulator.promotions import DayPromotions, promotions_on
 from shop_analytics.simulator.seasonality import DAY_MS, LocalClock
+from shop_analytics.simulator.store_sales import store_process
 from shop_analytics.simulator.world import World
 
 Process = Generator[int, None, None]
@@ -53,12 +55,10 @@ class Simulation:
         self._heap: list[tuple[int, int, Process]] = []
         self._seq = count()
         self._out: list[Event] = []
+        self.emit = self._out.append  # processes call this once per event
         self._promos: dict[int, DayPromotions] = {}
 
     # -- used by processes -------------------------------------------------------------
-    def emit(self, event: Event) -> None:
-        self._out.append(event)
-
     def spawn(self, at_ms: int, process: Process) -> None:
         """Start ``process`` at ``at_ms`` (its body up to the first ``yield`` runs then)."""
         heappush(self._heap, (at_ms if at_ms > self.now else self.now, next(self._seq), process))
@@ -73,9 +73,6 @@ class Simulation:
     # -- the loop ------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
         """All events from ``start_ms`` up to ``end_ms`` (forever if None), in event-time order."""
-        from shop_analytics.simulator.arrivals import daily_arrivals
-        from shop_analytics.simulator.store_sales import store_process
-
         if self.reference_snapshot:
             yield from reference.snapshot(self)
         self.spawn(self.start_ms, daily_arrivals(self))

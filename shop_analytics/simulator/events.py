@@ -27,47 +27,22 @@ PROMOTIONS = topic_for_family(Family.PROMOTIONS).name
 CURRENCY = "USD"
 
 
-def click(
-    event_id: str,
-    event_type: str,
-    t: int,
-    session: Any,
-    page_type: str,
-    *,
-    referrer: str | None = None,
-    search_query: str | None = None,
-    category: str | None = None,
-    product_id: str | None = None,
-    quantity: int | None = None,
-    unit_price_cents: int | None = None,
-    promotion_id: str | None = None,
-    order_id: str | None = None,
-) -> Event:
-    """A clickstream event of a session (``session`` has session_id, visitor_id, customer_id, channel, device)."""
-    visitor_id = session.visitor_id
-    return (
-        CLICKSTREAM,
-        visitor_id,
-        {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_time": t,
-            "session_id": session.session_id,
-            "visitor_id": visitor_id,
-            "customer_id": session.customer_id,
-            "channel": session.channel,
-            "device": session.device,
-            "page_type": page_type,
-            "referrer": referrer,
-            "search_query": search_query,
-            "category": category,
-            "product_id": product_id,
-            "quantity": quantity,
-            "unit_price_cents": unit_price_cents,
-            "promotion_id": promotion_id,
-            "order_id": order_id,
-        },
-    )
+CLICK_FIELDS = (
+    "event_id", "event_type", "event_time", "session_id", "visitor_id", "customer_id", "channel", "device",
+    "page_type", "referrer", "search_query", "category", "product_id", "quantity", "unit_price_cents",
+    "promotion_id", "order_id",
+)  # fmt: skip
+
+
+def click_template(session_id: str, visitor_id: str, customer_id: str | None, channel: str, device: str) -> Record:
+    """A clickstream record with a session's constant fields set and the rest None.
+
+    The session copies it per event and fills event_id, event_type, event_time, page_type and
+    whatever the step adds: a dict copy is half the cost of a 17-key literal.
+    """
+    record: Record = dict.fromkeys(CLICK_FIELDS)
+    record.update(session_id=session_id, visitor_id=visitor_id, customer_id=customer_id, channel=channel, device=device)
+    return record
 
 
 def order_line(line_number: int, product_id: str, quantity: int, unit_price_cents: int, discount_cents: int) -> Record:

@@ -17,15 +17,15 @@ class Ids:
         variant = "89ab"[int(digest[16], 16) % 4]
         self.namespace = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-{variant}{digest[17:20]}-"
         self.tag = digest[20:26].upper()
-        self._events = count(1)
+        events = count(1)
+        template, namespace = "%s%012x", self.namespace
+        # a closure, not a method: it runs once per event
+        self.event_id = lambda: template % (namespace, next(events))
         self._sessions = count(1)
         self._orders = count(1)
         self._sales = count(1)
         self._returns = count(1)
         self._visitors = count(1)
-
-    def event_id(self) -> str:
-        return f"{self.namespace}{next(self._events):012x}"
 
     def session_id(self) -> str:
         return f"SES-{self.tag}-{next(self._sessions):09d}"

@@ -37,17 +37,19 @@ class RatePlan:
         return self.rate * (self.period_s - self.burst_factor * self.burst_s) / (self.period_s - self.burst_s)
 
     def rate_at(self, elapsed_s: float) -> float:
+        """Each period starts quiet and ends with its burst."""
         if not self.bursty:
             return self.rate
-        return self.rate * self.burst_factor if elapsed_s % self.period_s < self.burst_s else self.quiet_rate
+        quiet_s = self.period_s - self.burst_s
+        return self.quiet_rate if elapsed_s % self.period_s < quiet_s else self.rate * self.burst_factor
 
     def allowed(self, elapsed_s: float) -> float:
         """Events that may have left by ``elapsed_s`` (the integral of the rate)."""
         if not self.bursty:
             return self.rate * elapsed_s
         full, part = divmod(elapsed_s, self.period_s)
-        burst_rate = self.rate * self.burst_factor
-        in_period = burst_rate * min(part, self.burst_s) + self.quiet_rate * max(0.0, part - self.burst_s)
+        quiet_s = self.period_s - self.burst_s
+        in_period = self.quiet_rate * min(part, quiet_s) + self.rate * self.burst_factor * max(0.0, part - quiet_s)
         return full * self.rate * self.period_s + in_period
 
 

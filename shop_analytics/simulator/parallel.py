@@ -19,6 +19,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -46,8 +47,13 @@ def run_in_child(
     sink: Sink,
     should_stop: Any,
     progress: Any,
-) -> tuple[ChildResult, float]:
-    """Run the generator in a child process and produce what it sends; returns (result, seconds)."""
+    result: ChildResult,
+) -> float:
+    """Run the generator in a child process and produce what it sends into ``sink``.
+
+    Fills ``result`` as batches arrive (so an interrupted run still knows its injected
+    faults) and returns the ``perf_counter`` time at which the child was ready.
+    """
     # fork: spawn would re-import the caller's __main__ (scripts, notebooks). The child
     # freezes what it inherited and never touches the parent's Kafka clients.
     ctx = mp.get_context("fork")
@@ -58,7 +64,6 @@ def run_in_child(
     )
     child.start()
     sender.close()
-    result = ChildResult()
     try:
         _expect(receiver, "ready")
         started = time.perf_counter()
@@ -82,7 +87,7 @@ def run_in_child(
                 break
             else:
                 raise RuntimeError(f"the generator process failed:\n{message[1]}")
-        return result, started
+        return started
     except BaseException:
         stop_event.set()
         raise
@@ -121,15 +126,14 @@ def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Conn
 
     prepared = prepare(config)
     sim = prepared.sim
+    gc.freeze()  # the world is long-lived: keep the collector from rescanning it
     serializers = fast_serializers(prepared.specs, schema_ids)
     injector = make_injector(config, sim, prepared.specs)
     send = sender.send_bytes
     send(pickle.dumps(("ready",)))
 
-    def stream() -> Iterator[Event]:
-        if config.reference_snapshot:
-            yield from reference.snapshot(sim)
-        yield from paced_stream(config, sim.events(), stop_event.is_set)
+    snapshot: Iterator[Event] = reference.snapshot(sim) if config.reference_snapshot else iter(())
+    stream = chain(snapshot, paced_stream(config, sim.events(), stop_event.is_set))
 
     counts: dict[tuple[str, str], int] = {}
     get = counts.get
@@ -140,7 +144,7 @@ def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Conn
     n = 0
     last_time = 0
     shipped_at = time.monotonic()
-    for topic, key, record in stream():
+    for topic, key, record in stream:
         if injector is None:
             append((topic, key, serializers[topic](record), None))
         else:

@@ -69,7 +69,7 @@ def build_promotions(rng: random.Random, anchor_ms: int, categories: list[str]) 
     promos: list[Promotion] = []
     week = 0
     while day < end:
-        for _ in range(rng.choice((0, 1, 1, 2))):
+        for _ in range(rng.choice((1, 1, 2, 3))):
             category = rng.choice(categories)
             start = day + rng.randrange(7) * DAY_MS
             length = rng.randint(2, 6)

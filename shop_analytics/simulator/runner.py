@@ -6,12 +6,13 @@ tests. ``simulation_events(config)`` gives the clean event stream without any I/
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from shop_analytics.schemas import TopicSpec, event_topics
+from shop_analytics.schemas import DEAD_LETTER_TOPIC, TopicSpec, event_topics
 from shop_analytics.simulator import reference
 from shop_analytics.simulator.admin import ensure_topics
 from shop_analytics.simulator.config import SimulationConfig
@@ -19,7 +20,7 @@ from shop_analytics.simulator.engine import Simulation
 from shop_analytics.simulator.events import Event
 from shop_analytics.simulator.faults import FaultInjector, ManifestEntry, write_manifest
 from shop_analytics.simulator.pacing import RatePlan, paced
-from shop_analytics.simulator.parallel import run_in_child
+from shop_analytics.simulator.parallel import ChildResult, run_in_child
 from shop_analytics.simulator.producer import KafkaSink, MemorySink, Sink
 from shop_analytics.simulator.registry import register_topics, registry_client
 from shop_analytics.simulator.serialization import ValueSerializer, build_serializers, fast_serializers
@@ -95,34 +96,40 @@ def run_simulation(
 
     flag = StopFlag()
     counts: dict[tuple[str, str], int] = {}
-    entries: list[ManifestEntry] = []
-    fault_counts: dict[str, int] = {}
+    child = ChildResult()
+    injector: FaultInjector | None = None
     started = time.perf_counter()
     with stop_on_signals(flag):
         try:
             if use_child:
-                result, started = run_in_child(
-                    config, _catalog_ids(config, summary.schema_ids), sink, lambda: bool(flag), progress
+                started = run_in_child(
+                    config, _catalog_ids(config, summary.schema_ids), sink, lambda: bool(flag), progress, child
                 )
-                counts, entries, fault_counts = result.counts, result.entries, result.fault_counts
             else:
                 sim = prepare(config).sim
+                gc.freeze()  # the world is long-lived: keep the collector from rescanning it
                 started = time.perf_counter()
                 injector = make_injector(config, sim, specs)
                 snapshot = reference.snapshot(sim) if config.reference_snapshot else iter(())
                 n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
                 stream = paced_stream(config, sim.events(), lambda: bool(flag))
                 _pump(stream, serializers, sink, injector, counts, flag, progress, config.max_events, n)
-                if injector is not None:
-                    for item in injector.drain():
-                        assert item.entry is not None
-                        sink.produce_tracked(item.topic, item.key, item.value, item.entry)
-                    entries, fault_counts = injector.entries, dict(injector.counts)
         except KeyboardInterrupt:
             flag.stop("SIGINT")
         finally:
+            if injector is not None:  # duplicates still waiting go out too: the manifest lists them
+                for item in injector.drain():
+                    assert item.entry is not None
+                    sink.produce_tracked(item.topic, item.key, item.value, item.entry)
             summary.undelivered = sink.flush(120.0)
             summary.elapsed_s = time.perf_counter() - started
+            gc.unfreeze()
+    if use_child:
+        counts = child.counts
+        entries, fault_counts = child.entries, child.fault_counts
+    else:
+        entries = injector.entries if injector is not None else []
+        fault_counts = dict(injector.counts) if injector is not None else {}
     _fill(summary, counts, sink, flag, config.topic_prefix)
     if config.faults.enabled and config.manifest_path:
         summary.faults = fault_counts
@@ -196,7 +203,9 @@ def _connect(
     if config.dry_run:
         return fast_serializers(specs, {spec.name: 0 for spec in specs})
     if config.create_topics:
-        summary.topics = ensure_topics(config.bootstrap, specs)
+        # the dead-letter topic too, for consumers to route to (its writers register its schema)
+        dead_letter = replace(DEAD_LETTER_TOPIC, name=config.topic_prefix + DEAD_LETTER_TOPIC.name)
+        summary.topics = ensure_topics(config.bootstrap, (*specs, dead_letter))
     assert config.schema_registry_url is not None
     client = registry_client(config.schema_registry_url)
     summary.schema_ids = register_topics(client, specs)

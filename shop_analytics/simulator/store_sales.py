@@ -10,6 +10,7 @@ customer of that city, whose items may come back to the store some days later.
 from __future__ import annotations
 
 from collections.abc import Generator
+from math import log
 from typing import TYPE_CHECKING
 
 from shop_analytics.simulator import events as ev
@@ -27,6 +28,7 @@ LOYALTY_SCAN_RATE = 0.45
 
 def store_process(sim: Simulation, store: Location) -> Generator[int, None, None]:
     rng, clock = sim.rng, sim.clock
+    random = rng.random
     tz = store.city.timezone
     profile = HOURLY["store"]
     open_hours = [h for h in range(24) if store.opens_minute < (h + 1) * 60 and h * 60 < store.closes_minute]
@@ -50,10 +52,10 @@ def store_process(sim: Simulation, store: Location) -> Generator[int, None, None
         peak_rate = expected * peak / mean_open_weight / open_ms
         t = max(opens, sim.now)
         while True:
-            t += int(rng.expovariate(peak_rate)) + 1
+            t += int(-log(1.0 - random()) / peak_rate) + 1
             if t >= closes:
                 break
-            if rng.random() * peak > profile[(t - midnight) // HOUR_MS % 24]:
+            if random() * peak > profile[(t - midnight) // HOUR_MS % 24]:
                 continue
             yield t
             _sale(sim, store, assortment, locals_)

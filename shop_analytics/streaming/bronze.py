@@ -1,28 +1,38 @@
-"""Bronze ingest: Kafka records land unchanged in an Iceberg table with their coordinates.
+"""Bronze ingest: Kafka records decoded into Iceberg, undecodable ones into a dead-letter table.
 
-``to_bronze`` is the pure part (Kafka source frame in, bronze frame out). ``ingest_topic``
-is the edge: it runs one Structured Streaming query with ``trigger(availableNow=True)``,
+Pure parts: ``kafka_columns`` (Kafka source frame → named coordinates), ``split_batch``
+(decoded frame → bronze rows and dead-letter rows with a reason). The edge,
+``ingest_topic``, runs one Structured Streaming query with ``trigger(availableNow=True)``,
 which reads everything up to the topic's current end in micro-batches of at most
-``max_offsets_per_trigger`` records and then stops.
+``max_offsets_per_trigger`` records and then stops; ``BronzeBatchWriter`` writes each batch.
 
-Exactly once: the Kafka offsets each micro-batch covers are written to the query's
-checkpoint before the batch runs, and Iceberg's streaming sink records the query id and
-batch (epoch) id in the snapshot summary of each commit and skips a batch that already
-committed. A run that dies between the Iceberg commit and the checkpoint's commit log is
-replayed with the same batch id and offsets, and the replay is a no-op.
+Exactly once. A micro-batch writes two tables, and ``foreachBatch`` by itself only
+promises at-least-once: Spark records batch n's offsets in the checkpoint before running
+it and marks it done after, so a crash in between replays batch n with the same id and the
+same offsets. Every append therefore carries the stream's identity and the batch id in the
+Iceberg snapshot summary (``snapshot-property.*``), and a batch whose id a table already
+committed for that stream is skipped for that table. Iceberg commits are atomic, so a table
+has either all of a batch or none of it, and a replay fills in exactly the missing tables.
 """
 
 from __future__ import annotations
 
-import json
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from shop_analytics.streaming import confluent_avro
+from shop_analytics.streaming.registry_schemas import WriterSchemas
+
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("event_id", "string"),
+    ("event_type", "string"),
+    ("event_time", "timestamp"),
+    ("payload", "string"),
+    ("schema_id", "int"),
     ("kafka_key", "binary"),
     ("kafka_value", "binary"),
     ("kafka_topic", "string"),
@@ -31,13 +41,29 @@ BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kafka_timestamp", "timestamp"),
     ("ingested_at", "timestamp"),
 )
-# Hidden partitioning on the record's day: readers filter on kafka_timestamp and Iceberg
-# prunes files without a separate date column.
-BRONZE_PARTITIONING = "days(kafka_timestamp)"
+# Hidden partitioning by event day: readers filter on event_time and Iceberg prunes files.
+BRONZE_PARTITIONING = "days(event_time)"
+
+DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("kafka_topic", "string"),
+    ("kafka_partition", "int"),
+    ("kafka_offset", "bigint"),
+    ("kafka_timestamp", "timestamp"),
+    ("kafka_key", "binary"),
+    ("kafka_value", "binary"),
+    ("schema_id", "int"),
+    ("reason", "string"),
+    ("error", "string"),
+    ("ingested_at", "timestamp"),
+)
+DEAD_LETTER_PARTITIONING = "kafka_topic, days(kafka_timestamp)"
+
+STREAM_PROPERTY = "shop.stream"
+BATCH_PROPERTY = "shop.batch-id"
 
 
-def to_bronze(kafka_records: DataFrame) -> DataFrame:
-    """Kafka source columns → bronze columns (raw bytes kept, coordinates named)."""
+def kafka_columns(kafka_records: DataFrame) -> DataFrame:
+    """Kafka source columns → named coordinates plus the ingest time."""
     return kafka_records.select(
         F.col("key").alias("kafka_key"),
         F.col("value").alias("kafka_value"),
@@ -49,39 +75,195 @@ def to_bronze(kafka_records: DataFrame) -> DataFrame:
     )
 
 
+def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
+    """``kafka_columns`` records with ``decoded`` and ``reason`` (null when the record is good).
+
+    ``writer_schemas`` holds the schema of every id the registry knows among the records' ids.
+    """
+    decoded = confluent_avro.decode(confluent_avro.with_frame(records), writer_schemas)
+    return decoded.withColumn("reason", confluent_avro.rejection_reason(writer_schemas))
+
+
+def bronze_rows(classified: DataFrame) -> DataFrame:
+    return classified.where(F.col("reason").isNull()).select(
+        "decoded.event_id", "decoded.event_type", "decoded.event_time", "decoded.payload",
+        *(name for name, _ in BRONZE_COLUMNS[4:]),
+    )
+
+
+def dead_letter_rows(classified: DataFrame) -> DataFrame:
+    return classified.where(F.col("reason").isNotNull()).select(
+        *(name for name, _ in DEAD_LETTER_COLUMNS[:7]),
+        "reason",
+        _error_text().alias("error"),
+        "ingested_at",
+    )
+
+
+def split_batch(records: DataFrame, writer_schemas: dict[int, str]) -> tuple[DataFrame, DataFrame]:
+    """(bronze rows, dead-letter rows): every record lands in exactly one of the two."""
+    classified = classify(records, writer_schemas)
+    return bronze_rows(classified), dead_letter_rows(classified)
+
+
+def _error_text():
+    head = F.hex(F.substring(F.col("kafka_value"), 1, 1))
+    return (
+        F.when(
+            F.col("reason") == confluent_avro.NOT_CONFLUENT_FRAMED,
+            F.concat(F.lit("value of "), F.coalesce(F.length("kafka_value"), F.lit(0)).cast("string"),
+                     F.lit(" bytes starting 0x"), F.coalesce(head, F.lit("")), F.lit(" is not magic byte 0 + 4-byte schema id")),
+        )
+        .when(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID,
+              F.concat(F.lit("schema id "), F.col("schema_id").cast("string"), F.lit(" is not in the schema registry")))
+        .when(F.col("reason") == confluent_avro.AVRO_DECODE_FAILED,
+              F.concat(F.lit("Avro body does not parse with writer schema "), F.col("schema_id").cast("string")))
+        .otherwise(F.lit("decoded record lacks event_id, event_type or event_time"))
+    )
+
+
 @dataclass(frozen=True)
 class IngestRequest:
     bootstrap_servers: str
     topic: str
     table: str  # namespace.table in the session's default catalog
+    dead_letter_table: str
     checkpoint: str
+    registry_url: str
     max_offsets_per_trigger: int = 50_000
     kafka_options: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    rows: int
-    batches: int
-    end_offsets: dict[int, int]
+@dataclass
+class BatchStats:
+    batch_id: int
+    rows_in: int
+    bronze_rows: int
+    dead_letter_rows: int
+    dead_letter_by_reason: dict[str, int]
+    skipped_tables: list[str]
+    newest_event_time: float | None  # epoch seconds
     duration_s: float
-    batch_durations_ms: list[int]
 
 
-def ensure_bronze_table(spark: SparkSession, table: str) -> None:
-    namespace = table.rsplit(".", 1)[0]
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-    columns = ", ".join(f"{name} {kind}" for name, kind in BRONZE_COLUMNS)
-    spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg "
-        f"PARTITIONED BY ({BRONZE_PARTITIONING}) "
-        "TBLPROPERTIES ('format-version'='2', 'write.distribution-mode'='none')"
+@dataclass
+class IngestResult:
+    batches: list[BatchStats]
+    duration_s: float
+
+    @property
+    def rows(self) -> int:
+        return sum(b.rows_in for b in self.batches)
+
+    @property
+    def bronze_rows(self) -> int:
+        return sum(b.bronze_rows for b in self.batches)
+
+    @property
+    def dead_letter_rows(self) -> int:
+        return sum(b.dead_letter_rows for b in self.batches)
+
+    def dead_letter_by_reason(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for batch in self.batches:
+            for reason, count in batch.dead_letter_by_reason.items():
+                totals[reason] = totals.get(reason, 0) + count
+        return totals
+
+    @property
+    def newest_event_time(self) -> float | None:
+        times = [b.newest_event_time for b in self.batches if b.newest_event_time is not None]
+        return max(times) if times else None
+
+
+def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> None:
+    for name, columns, partitioning in (
+        (table, BRONZE_COLUMNS, BRONZE_PARTITIONING),
+        (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING),
+    ):
+        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
+        spec = ", ".join(f"{col} {kind}" for col, kind in columns)
+        spark.sql(
+            f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg PARTITIONED BY ({partitioning}) "
+            "TBLPROPERTIES ('format-version'='2', 'write.distribution-mode'='none')"
+        )
+
+
+def last_committed_batch(spark: SparkSession, table: str, stream: str) -> int | None:
+    """The highest batch id this stream has committed to ``table`` (from snapshot summaries)."""
+    row = (
+        spark.table(f"{table}.snapshots")
+        .where(F.col("summary").getItem(STREAM_PROPERTY) == stream)
+        .agg(F.max(F.col("summary").getItem(BATCH_PROPERTY).cast("long")).alias("batch"))
+        .first()
     )
+    return None if row is None or row["batch"] is None else int(row["batch"])
+
+
+class BronzeBatchWriter:
+    """The ``foreachBatch`` function of one stream: split, write both tables once, count."""
+
+    def __init__(self, request: IngestRequest, stream_id: str) -> None:
+        self.request = request
+        self.stream_id = stream_id
+        self.schemas = WriterSchemas(request.registry_url)
+        self.stats: list[BatchStats] = []
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        started = time.monotonic()
+        spark = batch.sparkSession
+        batch = batch.persist()
+        try:
+            ids = [r["schema_id"] for r in confluent_avro.with_frame(batch).select("schema_id").distinct().collect()]
+            schemas = self.schemas.resolve([i for i in ids if i is not None])
+            # Decode once; the counts, both writes and the stats all read this.
+            classified = classify(batch, schemas).persist()
+            groups = (
+                classified.groupBy("reason")
+                .agg(F.count(F.lit(1)).alias("n"), F.max("decoded.event_time").alias("newest"))
+                .collect()
+            )
+            good = next((g for g in groups if g["reason"] is None), None)
+            reasons = {g["reason"]: int(g["n"]) for g in groups if g["reason"] is not None}
+            good_count = int(good["n"]) if good else 0
+            skipped = []
+            for table, frame, count in (
+                (self.request.table, bronze_rows(classified), good_count),
+                (self.request.dead_letter_table, dead_letter_rows(classified), sum(reasons.values())),
+            ):
+                if count == 0:
+                    continue
+                last = last_committed_batch(spark, table, self.stream_id)
+                if last is not None and last >= batch_id:
+                    skipped.append(table)  # a replay: this table already has the batch
+                    continue
+                (
+                    frame.writeTo(table)
+                    .option(f"snapshot-property.{STREAM_PROPERTY}", self.stream_id)
+                    .option(f"snapshot-property.{BATCH_PROPERTY}", str(batch_id))
+                    .append()
+                )
+            newest = good["newest"] if good else None
+            self.stats.append(
+                BatchStats(
+                    batch_id=batch_id,
+                    rows_in=good_count + sum(reasons.values()),
+                    bronze_rows=good_count,
+                    dead_letter_rows=sum(reasons.values()),
+                    dead_letter_by_reason=reasons,
+                    skipped_tables=skipped,
+                    newest_event_time=newest.timestamp() if newest is not None else None,
+                    duration_s=time.monotonic() - started,
+                )
+            )
+            classified.unpersist()
+        finally:
+            batch.unpersist()
 
 
 def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze."""
-    ensure_bronze_table(spark, request.table)
+    ensure_tables(spark, request.table, request.dead_letter_table)
     started = time.monotonic()
     source = (
         spark.readStream.format("kafka")
@@ -93,44 +275,47 @@ def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         .options(**{f"kafka.{k}": v for k, v in request.kafka_options.items()})
         .load()
     )
+    writer = _LazyStreamWriter(request)
     query = (
-        to_bronze(source)
-        .writeStream.format("iceberg")
-        .outputMode("append")
+        kafka_columns(source)
+        .writeStream.foreachBatch(writer)
         .trigger(availableNow=True)
         .option("checkpointLocation", request.checkpoint)
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")
-        .toTable(request.table)
+        .start()
     )
+    writer.started(str(query.id))
     query.awaitTermination()
     if query.exception() is not None:
         raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
-    return summarize_progress(request.topic, query.recentProgress, time.monotonic() - started)
+    return IngestResult(batches=writer.stats, duration_s=time.monotonic() - started)
 
 
-def summarize_progress(topic: str, progress: list[dict[str, Any]], duration_s: float) -> IngestResult:
-    """Fold a query's progress reports into rows, batches and the end offsets reached.
+class _LazyStreamWriter:
+    """Builds the BronzeBatchWriter once the query's id is known.
 
-    Where the run started is not read from here: the first batch of a new query reports no
-    start offset. The checkpoint before the run is the reliable start.
+    The id identifies the checkpoint (a reset stream gets a new id and starts batch ids at
+    0 again), so the snapshot markers are ``<topic>@<query id>``. It is known only after
+    ``start()``; the first batch waits for it.
     """
-    rows = 0
-    batches = 0
-    end: dict[int, int] = {}
-    durations: list[int] = []
-    for report in progress:
-        rows_in = int(report.get("numInputRows", 0))
-        for source in report.get("sources", []):
-            end.update(_topic_offsets(source.get("endOffset"), topic))
-        if rows_in:
-            rows += rows_in
-            batches += 1
-            durations.append(int(report.get("durationMs", {}).get("triggerExecution", 0)))
-    return IngestResult(rows, batches, end, duration_s, durations)
 
+    def __init__(self, request: IngestRequest) -> None:
+        self.request = request
+        self._query_id = threading.Event()
+        self._stream_id = ""
+        self._writer: BronzeBatchWriter | None = None
 
-def _topic_offsets(raw: Any, topic: str) -> dict[int, int]:
-    if raw is None:
-        return {}
-    data = json.loads(raw) if isinstance(raw, str) else raw
-    return {int(p): int(o) for p, o in data.get(topic, {}).items()}
+    def started(self, query_id: str) -> None:
+        self._stream_id = f"{self.request.topic}@{query_id}"
+        self._query_id.set()
+
+    @property
+    def stats(self) -> list[BatchStats]:
+        return self._writer.stats if self._writer else []
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        if self._writer is None:
+            if not self._query_id.wait(timeout=60):
+                raise RuntimeError("the streaming query did not report its id")
+            self._writer = BronzeBatchWriter(self.request, self._stream_id)
+        self._writer(batch, batch_id)

@@ -30,6 +30,15 @@ def test_dockerfile_is_multi_stage_non_root_and_resolves_jars_at_build(tmp_path:
     assert "USER 10001:10001" in runtime and "maven" not in runtime
 
 
+def test_image_carries_the_spark_aws_jars_for_s3_glue_and_msk() -> None:
+    """S3FileIO (compose's MinIO warehouse), the Glue catalog and MSK IAM need the spark-aws group."""
+    text = (DOCKER_DIR / "Dockerfile").read_text()
+    stages = [line for line in text.splitlines() if line.startswith("FROM ")]
+    builder, runtime = text.split(stages[1])
+    assert "jars.resolve(PlatformSettings.from_env(), jars.SPARK_AWS)" in builder
+    assert "COPY --from=builder /opt/shop-analytics/cache/jars/spark-aws /opt/shop-analytics/cache/jars/spark-aws" in runtime
+
+
 def test_bad_instructions_are_flagged_by_hadolint(docker_copy: Path) -> None:
     dockerfile = docker_copy / "Dockerfile"
     dockerfile.write_text(

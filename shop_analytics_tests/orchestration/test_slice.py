@@ -1,18 +1,32 @@
-"""The first slice end to end on real services: topic → sensor → Spark availableNow → Iceberg."""
+"""The slice end to end on real services, faults on:
+simulator → Kafka → sensor → Spark availableNow run → Iceberg bronze + dead letter.
+
+Reconciles per topic: records in Kafka = bronze rows + dead-letter rows, each
+topic/partition/offset exactly once, and every malformed record of the simulator's fault
+manifest is in the dead-letter table.
+"""
+
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.expressions import EqualTo
 
 from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
-from shop_analytics.sensors.kafka_offsets_sensor import build_kafka_offsets_sensor
+from shop_analytics.simulator.config import SimulationConfig
+from shop_analytics.simulator.faults import FaultRates, read_manifest
+from shop_analytics.simulator.runner import run_simulation
+from shop_analytics.simulator.world import WorldSize
 from shop_analytics.streaming.checkpoint import committed_offsets
-from shop_analytics_tests.orchestration.helpers import create_topic, platform_resources, produce
+from shop_analytics_tests.orchestration.helpers import platform_resources
 
-STREAM = next(s for s in BRONZE_STREAMS if s.table == "clickstream")
+DAY_MS = 86_400_000
+END_MS = 1_795_000_000_000 // DAY_MS * DAY_MS  # a fixed midnight (UTC), so runs repeat
 
 
 @pytest.fixture(scope="module")
@@ -26,69 +40,111 @@ def slice_defs(platform: PlatformSettings):
     return build_definitions(platform_resources(platform))
 
 
-def _tick(slice_defs, instance, cursor=None):
-    # The code location's sensor, narrowed to this test's stream: other tests may fill other topics.
-    sensor = build_kafka_offsets_sensor([STREAM], slice_defs.resolve_job_def("bronze_ingest_job"))
+def _tick(slice_defs, instance):
+    sensor = slice_defs.get_sensor_def("kafka_offsets_sensor")
     context = build_sensor_context(
-        instance=instance, cursor=cursor, resources={"kafka": slice_defs.resources["kafka"]}, definitions=slice_defs
+        instance=instance, resources={"kafka": slice_defs.resources["kafka"]}, definitions=slice_defs
     )
-    return sensor(context), context
+    return sensor(context)
 
 
 def _run(slice_defs, instance, request: RunRequest) -> None:
     job = slice_defs.resolve_job_def("bronze_ingest_job")
-    result = job.execute_in_process(instance=instance, asset_selection=request.asset_selection, tags=request.tags)
-    assert result.success
+    assert job.execute_in_process(instance=instance, asset_selection=request.asset_selection, tags=request.tags).success
 
 
-def _bronze_rows(settings: PlatformSettings) -> list[tuple[int, int]]:
-    catalog = SqlCatalog(lakehouse.CATALOG_NAME, **lakehouse.pyiceberg_properties(settings))
-    table = catalog.load_table(f"bronze.{STREAM.table}")
-    arrow = table.scan(selected_fields=("kafka_partition", "kafka_offset")).to_arrow()
+def _simulate(platform: PlatformSettings, manifest: Path, seed: int) -> None:
+    summary = run_simulation(
+        SimulationConfig(
+            days=1,
+            end_ms=END_MS - seed * DAY_MS,
+            seed=seed,
+            world=WorldSize(customers=600, products=40),
+            bootstrap=platform.kafka_bootstrap,
+            schema_registry_url=platform.registry_url,
+            faults=FaultRates(malformed=0.02, invalid=0.01, duplicate=0.01, late=0.01),
+            manifest_path=str(manifest),
+        )
+    )
+    assert summary.ok and summary.delivered == summary.produced > 0
+
+
+def _coordinates(catalog: SqlCatalog, table: str, topic: str) -> list[tuple[int, int]]:
+    if not catalog.table_exists(table):
+        return []
+    scan = catalog.load_table(table).scan(
+        row_filter=EqualTo("kafka_topic", topic), selected_fields=("kafka_partition", "kafka_offset")
+    )
+    arrow = scan.to_arrow()
     return list(zip(arrow.column("kafka_partition").to_pylist(), arrow.column("kafka_offset").to_pylist(), strict=True))
 
 
-def test_sensor_skips_when_topics_do_not_exist(slice_defs, instance) -> None:
-    result, _ = _tick(slice_defs, instance)
+def test_sensor_skips_while_no_topic_exists(slice_defs, instance) -> None:
+    result = _tick(slice_defs, instance)
     assert not result.run_requests
     assert isinstance(result.skip_reason, SkipReason)
     assert "does not exist" in result.skip_reason.skip_message
 
 
-def test_slice_lands_every_record_exactly_once(slice_defs, instance, platform: PlatformSettings) -> None:
-    create_topic(platform.kafka_bootstrap, STREAM.topic, partitions=3)
-    produced = produce(platform.kafka_bootstrap, STREAM.topic, 2500)
+def test_produced_equals_bronze_plus_dead_letter_exactly_once(slice_defs, instance, platform, tmp_path) -> None:
+    manifest = tmp_path / "faults.jsonl"
+    _simulate(platform, manifest, seed=7)
 
-    result, _ = _tick(slice_defs, instance)
+    result = _tick(slice_defs, instance)
     [request] = result.run_requests
-    assert request.asset_selection == [STREAM.bronze_key]
     # The same offsets give the same run key, so a repeated tick never doubles a run.
-    again, _ = _tick(slice_defs, instance)
-    assert again.run_requests[0].run_key == request.run_key
-
+    assert _tick(slice_defs, instance).run_requests[0].run_key == request.run_key
     _run(slice_defs, instance, request)
-    rows = _bronze_rows(platform)
-    assert len(rows) == produced == 2500
-    assert len(set(rows)) == len(rows)
 
-    event = instance.get_latest_materialization_event(STREAM.bronze_key)
-    metadata = event.asset_materialization.metadata
-    assert metadata["rows_ingested"].value == 2500
-    assert metadata["consumer_lag"].value == 0
-    assert sum(metadata["offsets_end"].value.values()) == 2500
+    kafka = slice_defs.resources["kafka"]
+    catalog = SqlCatalog(lakehouse.CATALOG_NAME, **lakehouse.pyiceberg_properties(platform))
+    dead_letter = slice_defs.resources["ingest"].dead_letter_table_name
+    for stream in BRONZE_STREAMS:
+        in_kafka = sum(kafka.end_offsets(stream.topic).values())
+        bronze = _coordinates(catalog, f"bronze.{stream.table}", stream.topic)
+        dead = _coordinates(catalog, dead_letter, stream.topic)
+        assert len(bronze) + len(dead) == in_kafka, stream.topic
+        assert len(set(bronze) | set(dead)) == in_kafka, f"{stream.topic}: a coordinate twice"
+        if in_kafka == 0:
+            continue
+        metadata = instance.get_latest_materialization_event(stream.bronze_key).asset_materialization.metadata
+        assert metadata["rows_in"].value == in_kafka
+        assert metadata["rows_dead_lettered"].value == len(dead)
+        assert metadata["consumer_lag"].value == 0
 
-    # Bronze is caught up: the sensor now skips, and a forced rerun adds nothing.
-    caught_up, _ = _tick(slice_defs, instance)
-    assert not caught_up.run_requests
+    malformed = [e for e in read_manifest(manifest) if e.fault == "malformed"]
+    assert malformed, "the simulation injected no malformed record"
+    dead_rows = catalog.load_table(dead_letter).scan().to_arrow().to_pylist()
+    dead_at = {(r["kafka_topic"], r["kafka_partition"], r["kafka_offset"]): r["reason"] for r in dead_rows}
+    for entry in malformed:
+        assert (entry.topic, entry.partition, entry.offset) in dead_at, entry
+    assert set(Counter(dead_at.values())) <= {"not_confluent_framed", "unknown_schema_id", "avro_decode_failed"}
+    # Only malformed records are dead-lettered: invalid business values are silver's to quarantine.
+    assert len(dead_at) == len(malformed)
+
+    # Caught up: the sensor skips, and a forced rerun adds nothing.
+    assert not _tick(slice_defs, instance).run_requests
     _run(slice_defs, instance, request)
-    assert len(_bronze_rows(platform)) == 2500
+    stream = BRONZE_STREAMS[0]
+    assert len(_coordinates(catalog, f"bronze.{stream.table}", stream.topic)) + len(
+        _coordinates(catalog, dead_letter, stream.topic)
+    ) == sum(kafka.end_offsets(stream.topic).values())
 
-    # New records: exactly those are added on the next run.
-    produce(platform.kafka_bootstrap, STREAM.topic, 700, start=2500)
-    result, _ = _tick(slice_defs, instance)
-    [request] = result.run_requests
+
+def test_new_records_are_added_exactly_once(slice_defs, instance, platform, tmp_path) -> None:
+    stream = next(s for s in BRONZE_STREAMS if s.table == "clickstream")
+    kafka = slice_defs.resources["kafka"]
+    before = sum(kafka.end_offsets(stream.topic).values())
+    _simulate(platform, tmp_path / "more.jsonl", seed=8)
+    after = sum(kafka.end_offsets(stream.topic).values())
+    assert after > before
+
+    [request] = _tick(slice_defs, instance).run_requests
     _run(slice_defs, instance, request)
-    rows = _bronze_rows(platform)
-    assert len(rows) == len(set(rows)) == 3200
-    checkpoint = slice_defs.resources["ingest"].checkpoint_for(STREAM.table)
-    assert sum(committed_offsets(checkpoint, STREAM.topic).values()) == 3200
+    catalog = SqlCatalog(lakehouse.CATALOG_NAME, **lakehouse.pyiceberg_properties(platform))
+    coordinates = _coordinates(catalog, f"bronze.{stream.table}", stream.topic) + _coordinates(
+        catalog, slice_defs.resources["ingest"].dead_letter_table_name, stream.topic
+    )
+    assert len(coordinates) == len(set(coordinates)) == after
+    checkpoint = slice_defs.resources["ingest"].checkpoint_for(stream.table)
+    assert sum(committed_offsets(checkpoint, stream.topic).values()) == after

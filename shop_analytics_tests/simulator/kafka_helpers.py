@@ -49,7 +49,9 @@ def read_all(bootstrap: str, topics: list[str], timeout_s: float = 60.0) -> list
                 if msg.error():
                     raise RuntimeError(msg.error().str())
                 tp = (msg.topic(), msg.partition())
-                out.append(Consumed(msg.topic(), msg.partition(), msg.offset(), (msg.key() or b"").decode(), msg.value()))
+                out.append(
+                    Consumed(msg.topic(), msg.partition(), msg.offset(), (msg.key() or b"").decode(), msg.value())
+                )
                 if tp in remaining and msg.offset() + 1 >= remaining[tp]:
                     del remaining[tp]
         return out

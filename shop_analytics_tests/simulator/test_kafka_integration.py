@@ -79,10 +79,11 @@ def test_every_produced_record_is_delivered_and_readable(backfill_run):
         by_topic[r.topic] += 1
     assert dict(by_topic) == summary.events_by_topic
     assert set(summary.topics.values()) == {"created"}
+    assert prefix + "shop.dead_letter" in summary.topics
 
 
 def test_frames_carry_the_registered_schema_id_of_their_topic(backfill_run):
-    prefix, summary, records = backfill_run
+    _, summary, records = backfill_run
     for r in records[:5000]:
         schema_id, _ = parse_wire(r.value)
         assert schema_id == summary.schema_ids[r.topic]
@@ -110,7 +111,7 @@ def test_one_keys_events_stay_in_one_partition_in_event_time_order(backfill_run)
 
 
 def test_topics_are_created_once_with_the_catalog_partitions(backfill_run, sim_bootstrap):
-    prefix, _, records = backfill_run
+    prefix, _, _ = backfill_run
     from dataclasses import replace
 
     specs = [replace(spec, name=prefix + spec.name) for spec in event_topics()]
@@ -202,3 +203,62 @@ def test_every_injected_fault_is_in_the_manifest_with_its_offset(sim_bootstrap, 
                 _decode(r.value, family)
         else:
             assert _decode(r.value, family)["event_id"] == entry.event_id
+
+
+def test_sigterm_stops_a_live_run_after_flushing_everything(sim_bootstrap, sim_registry, topic_prefix):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [
+        sys.executable,
+        "-c",
+        "from shop_analytics.simulator.cli import simulate; simulate()",
+        "--rate",
+        "3000",
+        "--customers",
+        "500",
+        "--products",
+        "80",
+        "--json",
+        "--quiet",
+        "--bootstrap",
+        sim_bootstrap,
+        "--schema-registry-url",
+        sim_registry,
+        "--topic-prefix",
+        topic_prefix,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(8)
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        os.kill(process.pid, signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["stopped_by"] == "SIGTERM"
+    assert summary["produced"] == summary["delivered"] > 1000 and summary["failed"] == 0
+    records = read_all(sim_bootstrap, [topic_prefix + spec.name for spec in event_topics()])
+    assert len(records) == summary["produced"]
+
+
+def test_kafka_holds_exactly_the_events_of_a_dry_run_with_the_same_seed(backfill_run):
+    """The two-process producer path writes the single-process events, in order, per partition."""
+    from shop_analytics.simulator.producer import MemorySink
+
+    prefix, _, records = backfill_run
+    sink = MemorySink()
+    run_simulation(small_config(days=2), sink=sink)
+    expected = defaultdict(list)
+    for topic, key, value, partition, _ in sink.records:
+        expected[(prefix + topic, partition)].append((key, parse_wire(value)[1]))
+    actual = defaultdict(list)
+    for r in sorted(records, key=lambda r: (r.topic, r.partition, r.offset)):
+        actual[(r.topic, r.partition)].append((r.key, parse_wire(r.value)[1]))
+    assert actual == expected

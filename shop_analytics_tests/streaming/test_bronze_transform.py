@@ -1,35 +1,85 @@
-"""to_bronze and the progress summary on small, hand-made inputs."""
+"""split_batch on small hand-made frames: every record decoded into bronze or dead-lettered."""
 
 import datetime as dt
+import io
+import json
 
-from shop_analytics.streaming.bronze import BRONZE_COLUMNS, summarize_progress, to_bronze
+import fastavro
+import pytest
+
+from shop_analytics.streaming import confluent_avro
+from shop_analytics.streaming.bronze import BRONZE_COLUMNS, DEAD_LETTER_COLUMNS, split_batch
+
+V1 = {
+    "type": "record",
+    "name": "Click",
+    "namespace": "shop.test",
+    "fields": [
+        {"name": "event_id", "type": "string"},
+        {"name": "event_type", "type": "string"},
+        {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "page", "type": "string"},
+    ],
+}
+V2 = {**V1, "fields": [*V1["fields"], {"name": "referrer", "type": ["null", "string"], "default": None}]}
+EVENT_TIME = dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.UTC)
 
 
-def test_to_bronze_keeps_bytes_and_names_coordinates(spark) -> None:
-    ts = dt.datetime(2026, 11, 20, 12, 0, 0)
-    source = spark.createDataFrame(
-        [(b"k1", b"\x00\x00\x00\x00\x01payload", "shop.orders", 2, 41, ts, 0)],
-        "key binary, value binary, topic string, partition int, offset long, timestamp timestamp, timestampType int",
-    )
-    row = to_bronze(source).first()
-    assert [name for name, _ in BRONZE_COLUMNS] == to_bronze(source).columns
-    assert row.kafka_value == bytearray(b"\x00\x00\x00\x00\x01payload")
-    assert (row.kafka_topic, row.kafka_partition, row.kafka_offset) == ("shop.orders", 2, 41)
-    assert row.kafka_timestamp == ts
-    assert row.ingested_at is not None
+def _framed(schema_id: int, schema: dict, record: dict) -> bytes:
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, fastavro.parse_schema(schema), record)
+    return b"\x00" + schema_id.to_bytes(4, "big") + body.getvalue()
 
 
-def test_progress_summary_spans_all_batches() -> None:
-    progress = [
-        {"numInputRows": 100, "durationMs": {"triggerExecution": 900},
-         "sources": [{"startOffset": None, "endOffset": '{"t":{"0":60,"1":40}}'}]},
-        {"numInputRows": 50, "durationMs": {"triggerExecution": 300},
-         "sources": [{"startOffset": {"t": {"0": 60, "1": 40}}, "endOffset": {"t": {"0": 90, "1": 60}}}]},
-        {"numInputRows": 0, "durationMs": {"triggerExecution": 5},
-         "sources": [{"startOffset": {"t": {"0": 90, "1": 60}}, "endOffset": {"t": {"0": 90, "1": 60}}}]},
+def _record(event_id: str, **extra) -> dict:
+    return {"event_id": event_id, "event_type": "page_view", "event_time": EVENT_TIME, "page": "/p", **extra}
+
+
+@pytest.fixture
+def batch(spark):
+    rows = [
+        (_framed(1, V1, _record("a")), 0),
+        (_framed(2, V2, _record("b", referrer="ads")), 1),
+        (b'{"event_id": "json, not avro"}', 2),
+        (_framed(99, V1, _record("c")), 3),
+        (b"\x00\x00\x00\x00\x01\xff\xff\xff", 4),
+        (None, 5),
     ]
-    result = summarize_progress("t", progress, duration_s=2.0)
-    assert result.rows == 150
-    assert result.batches == 2
-    assert result.end_offsets == {0: 90, 1: 60}
-    assert result.batch_durations_ms == [900, 300]
+    ts = dt.datetime(2026, 11, 20, 13, 0)
+    return spark.createDataFrame(
+        [(b"key", value, "shop.clicks", 0, offset, ts, ts) for value, offset in rows],
+        "kafka_key binary, kafka_value binary, kafka_topic string, kafka_partition int, "
+        "kafka_offset long, kafka_timestamp timestamp, ingested_at timestamp",
+    )
+
+
+def test_each_record_is_decoded_with_the_writer_schema_of_its_id(batch) -> None:
+    good, _ = split_batch(batch, {1: json.dumps(V1), 2: json.dumps(V2)})
+    assert good.columns == [name for name, _ in BRONZE_COLUMNS]
+    rows = {r.event_id: r for r in good.collect()}
+    assert set(rows) == {"a", "b"}
+    assert json.loads(rows["b"].payload)["referrer"] == "ads"
+    assert "referrer" not in json.loads(rows["a"].payload)
+    assert (rows["a"].schema_id, rows["b"].schema_id) == (1, 2)
+    assert rows["a"].event_time.replace(tzinfo=dt.UTC) == EVENT_TIME.replace(tzinfo=None).replace(tzinfo=dt.UTC)
+
+
+def test_undecodable_records_are_dead_lettered_with_their_reason(batch) -> None:
+    _, dead = split_batch(batch, {1: json.dumps(V1), 2: json.dumps(V2)})
+    assert dead.columns == [name for name, _ in DEAD_LETTER_COLUMNS]
+    reasons = {r.kafka_offset: (r.reason, r.error) for r in dead.collect()}
+    assert {offset: reason for offset, (reason, _) in reasons.items()} == {
+        2: confluent_avro.NOT_CONFLUENT_FRAMED,
+        3: confluent_avro.UNKNOWN_SCHEMA_ID,
+        4: confluent_avro.AVRO_DECODE_FAILED,
+        5: confluent_avro.NOT_CONFLUENT_FRAMED,
+    }
+    assert reasons[3][1] == "schema id 99 is not in the schema registry"
+    assert reasons[2][1].startswith("value of 30 bytes starting 0x7B")
+
+
+def test_nothing_is_lost_between_the_two_outputs(batch) -> None:
+    good, dead = split_batch(batch, {1: json.dumps(V1)})
+    assert good.count() + dead.count() == batch.count()
+    # Without schema 2 known, the v2 record is an unknown id, not silently dropped.
+    assert dead.where("kafka_offset = 1").first().reason == confluent_avro.UNKNOWN_SCHEMA_ID

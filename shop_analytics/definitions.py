@@ -7,6 +7,7 @@ from typing import Any
 from dagster import Definitions
 
 from shop_analytics.assets.ingest import build_bronze_asset, kafka_topic_spec
+from shop_analytics.assets.simulation import simulate_shop_job
 from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.jobs import bronze_ingest_job
 from shop_analytics.resources.environments import build_resources
@@ -20,7 +21,7 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
             *(kafka_topic_spec(stream) for stream in BRONZE_STREAMS),
             *(build_bronze_asset(stream) for stream in BRONZE_STREAMS),
         ],
-        jobs=[bronze_ingest_job],
+        jobs=[bronze_ingest_job, simulate_shop_job],
         sensors=[build_kafka_offsets_sensor(BRONZE_STREAMS, bronze_ingest_job)],
         resources=resources,
     )

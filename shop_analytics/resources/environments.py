@@ -9,6 +9,9 @@ the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest).
   ``SHOP_WAREHOUSE`` (a folder or ``s3://bucket/prefix``), ``SHOP_S3_ENDPOINT`` (an
   S3-compatible store such as MinIO, path-style), ``SHOP_CHECKPOINT_ROOT``, and
   ``SHOP_AWS_REGION`` (the S3 region; else ``AWS_REGION``, else us-east-1).
+  ``SHOP_SPARK_MASTER`` moves Spark from ``local[2]`` to a standalone master, e.g.
+  ``spark://127.0.0.1:7077`` from ``shop-analytics platform spark-cluster up``
+  (platform/spark_cluster.py); the same jobs run there unchanged.
 - ``aws``: MSK with IAM auth, the Glue Data Catalog with its warehouse on S3 for Spark and
   PyIceberg, Spark jobs on EMR Serverless (aws_spark.py), checkpoints on S3, bronze in
   its Glue database. Every setting comes from Terraform's ``code_location_settings``
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shop_analytics.platform import lakehouse
+from shop_analytics.platform import lakehouse, spark_cluster
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources import aws_lakehouse
 from shop_analytics.resources.aws_kafka import MskIamKafkaResource
@@ -42,6 +45,9 @@ from shop_analytics.resources.spark import LakehouseSparkResource
 
 ENV_VAR = "SHOP_ENV"
 DEFAULT_ENV = "local"
+# The Spark master of the local environment; unset, Spark runs in-process.
+SPARK_MASTER_VAR = "SHOP_SPARK_MASTER"
+DEFAULT_SPARK_MASTER = "local[2]"
 # The S3 region when nothing names one; an S3-compatible store accepts any.
 DEFAULT_S3_REGION = "us-east-1"
 # dbt_models/profiles.yml has one output per environment, under the same name.
@@ -74,11 +80,32 @@ class LocalOverrides:
         )
 
 
-def local_resources(settings: PlatformSettings, overrides: LocalOverrides | None = None) -> dict[str, Any]:
+def spark_master(environ: Mapping[str, str]) -> str:
+    """The local environment's Spark master: ``SHOP_SPARK_MASTER``, else ``local[2]``."""
+    master = (environ.get(SPARK_MASTER_VAR) or "").strip() or DEFAULT_SPARK_MASTER
+    if not (master.startswith(("local", "spark://"))):
+        raise ValueError(
+            f"{SPARK_MASTER_VAR}={master!r} is not a Spark master here: use local[N] or spark://host:port"
+        )
+    return master
+
+
+def _with_master(spark_config: dict[str, str], master: str) -> dict[str, str]:
+    """``spark_config`` on ``master``; a standalone master also gets the executors' sizing."""
+    if master == DEFAULT_SPARK_MASTER:
+        return spark_config
+    extra = spark_cluster.executor_conf() if master.startswith("spark://") else {}
+    return {**spark_config, "spark.master": master, **extra}
+
+
+def local_resources(
+    settings: PlatformSettings, overrides: LocalOverrides | None = None, master: str = DEFAULT_SPARK_MASTER
+) -> dict[str, Any]:
     """The embedded platform: local broker and registry, Spark local[2], SQLite Iceberg catalog.
 
     ``overrides`` moves single parts elsewhere (the compose stack: its broker, registry and
     a MinIO warehouse) while the catalog database and checkpoints stay in the state folder.
+    ``master`` moves Spark to a standalone cluster (``spark://host:port``); nothing else changes.
     """
     overrides = overrides or LocalOverrides()
     spark: LakehouseSparkResource
@@ -86,13 +113,15 @@ def local_resources(settings: PlatformSettings, overrides: LocalOverrides | None
     if overrides.warehouse is not None and overrides.warehouse.startswith("s3://"):
         s3 = S3Access(region=overrides.s3_region, endpoint=overrides.s3_endpoint)
         spark = AwsJarsSparkResource(
-            spark_config=aws_lakehouse.local_catalog_on_s3_spark_conf(settings, overrides.warehouse, s3),
+            spark_config=_with_master(
+                aws_lakehouse.local_catalog_on_s3_spark_conf(settings, overrides.warehouse, s3), master
+            ),
             jar_cache_dir=str(settings.cache_dir),
             sql_catalog=lakehouse.pyiceberg_properties(settings),
         )
         catalog_props.update(warehouse=overrides.warehouse, **aws_lakehouse.pyiceberg_s3_properties(s3))
     else:
-        spark_config = lakehouse.spark_conf(settings)
+        spark_config = _with_master(lakehouse.spark_conf(settings, master=master), master)
         if overrides.warehouse:
             warehouse = _folder_uri(overrides.warehouse)
             spark_config[f"spark.sql.catalog.{lakehouse.CATALOG_NAME}.warehouse"] = warehouse
@@ -143,7 +172,9 @@ def aws_resources(settings: PlatformSettings, aws: AwsSettings) -> dict[str, Any
 
 
 ENVIRONMENTS: Mapping[str, Callable[[PlatformSettings, Mapping[str, str]], dict[str, Any]]] = {
-    "local": lambda settings, environ: local_resources(settings, LocalOverrides.from_env(environ)),
+    "local": lambda settings, environ: local_resources(
+        settings, LocalOverrides.from_env(environ), master=spark_master(environ)
+    ),
     "aws": lambda settings, environ: aws_resources(settings, AwsSettings.from_env(environ)),
 }
 

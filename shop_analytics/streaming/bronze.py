@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -86,7 +87,10 @@ def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
 
 def bronze_rows(classified: DataFrame) -> DataFrame:
     return classified.where(F.col("reason").isNull()).select(
-        "decoded.event_id", "decoded.event_type", "decoded.event_time", "decoded.payload",
+        "decoded.event_id",
+        "decoded.event_type",
+        "decoded.event_time",
+        "decoded.payload",
         *(name for name, _ in BRONZE_COLUMNS[4:]),
     )
 
@@ -111,13 +115,22 @@ def _error_text():
     return (
         F.when(
             F.col("reason") == confluent_avro.NOT_CONFLUENT_FRAMED,
-            F.concat(F.lit("value of "), F.coalesce(F.length("kafka_value"), F.lit(0)).cast("string"),
-                     F.lit(" bytes starting 0x"), F.coalesce(head, F.lit("")), F.lit(" is not magic byte 0 + 4-byte schema id")),
+            F.concat(
+                F.lit("value of "),
+                F.coalesce(F.length("kafka_value"), F.lit(0)).cast("string"),
+                F.lit(" bytes starting 0x"),
+                F.coalesce(head, F.lit("")),
+                F.lit(" is not magic byte 0 + 4-byte schema id"),
+            ),
         )
-        .when(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID,
-              F.concat(F.lit("schema id "), F.col("schema_id").cast("string"), F.lit(" is not in the schema registry")))
-        .when(F.col("reason") == confluent_avro.AVRO_DECODE_FAILED,
-              F.concat(F.lit("Avro body does not parse with writer schema "), F.col("schema_id").cast("string")))
+        .when(
+            F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID,
+            F.concat(F.lit("schema id "), F.col("schema_id").cast("string"), F.lit(" is not in the schema registry")),
+        )
+        .when(
+            F.col("reason") == confluent_avro.AVRO_DECODE_FAILED,
+            F.concat(F.lit("Avro body does not parse with writer schema "), F.col("schema_id").cast("string")),
+        )
         .otherwise(F.lit("decoded record lacks event_id, event_type or event_time"))
     )
 
@@ -212,17 +225,26 @@ class BronzeBatchWriter:
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
         spark = batch.sparkSession
-        batch = batch.persist()
-        try:
-            ids = [r["schema_id"] for r in confluent_avro.with_frame(batch).select("schema_id").distinct().collect()]
-            schemas = self.schemas.resolve([i for i in ids if i is not None])
-            # Decode once; the counts, both writes and the stats all read this.
-            classified = classify(batch, schemas).persist()
-            groups = (
-                classified.groupBy("reason")
-                .agg(F.count(F.lit(1)).alias("n"), F.max("decoded.event_time").alias("newest"))
+        # The topic's own schema versions decode nearly every record without a pass over
+        # the batch to collect its ids; only when some id is not among them (another
+        # subject's schema, or a broken header) are those ids looked up and the batch
+        # classified again.
+        schemas = self.schemas.for_subject(f"{self.request.topic}-value")
+        classified, groups = self._classify(batch, schemas)
+        unknown = [g for g in groups if g["reason"] == confluent_avro.UNKNOWN_SCHEMA_ID]
+        if unknown:
+            ids = [
+                r["schema_id"]
+                for r in classified.where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
+                .select("schema_id")
+                .distinct()
                 .collect()
-            )
+            ]
+            more = self.schemas.resolve(ids)
+            if more:
+                classified.unpersist()
+                classified, groups = self._classify(batch, {**schemas, **more})
+        try:
             good = next((g for g in groups if g["reason"] is None), None)
             reasons = {g["reason"]: int(g["n"]) for g in groups if g["reason"] is not None}
             good_count = int(good["n"]) if good else 0
@@ -256,9 +278,19 @@ class BronzeBatchWriter:
                     duration_s=time.monotonic() - started,
                 )
             )
-            classified.unpersist()
         finally:
-            batch.unpersist()
+            classified.unpersist()
+
+    @staticmethod
+    def _classify(batch: DataFrame, schemas: dict[int, str]) -> tuple[DataFrame, list[Any]]:
+        """Decode once (persisted: the counts, both writes and the stats read it) and count."""
+        classified = classify(batch, schemas).persist()
+        groups = (
+            classified.groupBy("reason")
+            .agg(F.count(F.lit(1)).alias("n"), F.max("decoded.event_time").alias("newest"))
+            .collect()
+        )
+        return classified, groups
 
 
 def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:

@@ -17,6 +17,17 @@ class WriterSchemas:
         self._known: dict[int, str] = {}
         self._unknown: set[int] = set()
 
+    def for_subject(self, subject: str) -> dict[int, str]:
+        """Every registered version of ``subject`` by schema id ({} if the subject is unknown)."""
+        try:
+            versions = self._client.get_versions(subject)
+        except SchemaRegistryError as exc:
+            if exc.http_status_code == 404:
+                return {}
+            raise
+        ids = [self._client.get_version(subject, version).schema_id for version in versions]
+        return self.resolve(ids)
+
     def resolve(self, schema_ids: Iterable[int]) -> dict[int, str]:
         """Schema JSON for each id the registry knows; ids it does not know are left out."""
         schema_ids = list(schema_ids)

@@ -28,7 +28,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/shop-analytics demo
 
 ## The test suite on real services (started and stopped by the tests themselves).
-test: install
+test: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
 lint: install

@@ -91,6 +91,7 @@ KNOWN_SETTINGS: dict[str, str] = {
     "SHOP_SCHEMA_REGISTRY_URL": "Confluent-compatible schema registry URL",
     "SHOP_WAREHOUSE": "Iceberg warehouse root (local path or s3://bucket/prefix)",
     "SHOP_SLACK_WEBHOOK_URL": "Slack incoming webhook for alerts (secret, from the environment)",
+    "SHOP_SPARK_MASTER": "Spark master of the local environment: local[2] (default) or spark://host:port (local)",
     "SHOP_S3_ENDPOINT": "S3 API endpoint of an S3-compatible store (compose: MinIO); unset on AWS",
     "SHOP_AWS_REGION": "AWS region of the environment",
     "SHOP_KAFKA_TOPIC_PREFIX": "prefix of the platform's topics (IAM grants are scoped to it)",

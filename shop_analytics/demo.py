@@ -9,6 +9,7 @@ DAGSTER_HOME (so `dagster dev` shows it afterwards) → counts per topic and bro
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from dagster import DagsterInstance, SensorResult, build_sensor_context
@@ -17,7 +18,7 @@ from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
 from shop_analytics.platform import jars, services
 from shop_analytics.platform.settings import PlatformSettings
-from shop_analytics.resources.environments import local_resources
+from shop_analytics.resources.environments import build_resources
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.runner import run_simulation
 from shop_analytics.simulator.world import WorldSize
@@ -53,7 +54,8 @@ def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int)
     )
     log.info("simulator: %s records delivered, %s failed", f"{summary.delivered:,}", summary.failed)
 
-    resources = local_resources(settings)
+    # The same wiring as `dagster dev` (SHOP_* overrides, SHOP_SPARK_MASTER), on the local platform.
+    resources = build_resources({**os.environ, "SHOP_ENV": "local"})
     defs = build_definitions(resources)
     with _instance() as instance:
         log.info("3/4 sensor: comparing topic end offsets with what bronze committed")

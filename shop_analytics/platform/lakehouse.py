@@ -9,6 +9,7 @@ name is part of every catalog row, so both sides must use the same one.
 from __future__ import annotations
 
 import glob
+import sys
 from pathlib import Path
 
 from shop_analytics.platform import jars
@@ -87,5 +88,8 @@ def spark_conf(settings: PlatformSettings, master: str = "local[2]") -> dict[str
         "spark.driver.bindAddress": settings.host,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        # Python workers (UDFs, createDataFrame) run in this interpreter, not whatever
+        # `python3` is first on PATH.
+        "spark.pyspark.python": sys.executable,
         "spark.sql.streaming.forceDeleteTempCheckpointLocation": "true",
     }

@@ -1,5 +1,6 @@
 """The code location loads exactly as `dagster dev` loads it, with every resource bound."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,14 @@ from shop_analytics.definitions import defs
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_dagster_cli_validates_the_workspace() -> None:
+def test_dagster_cli_validates_the_workspace(tmp_path: Path) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
         cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
         capture_output=True,
         text=True,
         timeout=300,

@@ -29,9 +29,8 @@ from pyiceberg.catalog.sql import SqlCatalog
 
 from shop_analytics.platform import jars, lakehouse, process, spark_cluster
 from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.resources.environments import build_resources
 from shop_analytics_tests.conftest import free_port, settings_environ
-
-pytestmark = pytest.mark.integration
 
 GOOD_RECORDS = 300
 BAD_RECORDS = 3
@@ -101,6 +100,33 @@ def cluster(platform: PlatformSettings) -> Iterator[spark_cluster.ClusterConfig]
     assert [row.state for row in spark_cluster.status(platform)] == ["stopped", "stopped"]
 
 
+def test_one_setting_moves_spark_from_local_to_the_cluster(tmp_path: Path) -> None:
+    environ = {"SHOP_ENV": "local", "SHOP_STATE_DIR": str(tmp_path)}
+    local = build_resources(environ)["spark"].spark_config
+    on_cluster = build_resources({**environ, "SHOP_SPARK_MASTER": "spark://127.0.0.1:7077"})["spark"].spark_config
+
+    assert local["spark.master"] == "local[2]"
+    assert "spark.cores.max" not in local
+    assert on_cluster == {**local, "spark.master": "spark://127.0.0.1:7077", **spark_cluster.executor_conf()}
+    with pytest.raises(ValueError, match="SHOP_SPARK_MASTER='yarn' is not a Spark master here"):
+        build_resources({**environ, "SHOP_SPARK_MASTER": "yarn"})
+
+
+def test_cli_refuses_clashing_ports_in_one_line(tmp_path: Path) -> None:
+    cli = [sys.executable, "-c", "from shop_analytics.cli import main; main()"]
+    args = ["platform", "spark-cluster", "up", "--master-port", "7177", "--webui-port", "7177"]
+    run = subprocess.run(
+        [*cli, *args], env={**os.environ, "SHOP_STATE_DIR": str(tmp_path)}, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "error: the Spark cluster's ports must differ, got "
+        "{'--master-port': 7177, '--webui-port': 7177, '--worker-webui-port': 8091}"
+    ]
+    assert not (tmp_path / "run" / "spark-master.pid").exists()
+
+
+@pytest.mark.integration
 def test_bronze_ingest_runs_on_the_standalone_cluster_by_setting_the_master(
     platform: PlatformSettings, cluster: spark_cluster.ClusterConfig, tmp_path: Path
 ) -> None:

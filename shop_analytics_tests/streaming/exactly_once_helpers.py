@@ -8,6 +8,7 @@ the tests know which coordinates must be in bronze and which in the dead-letter 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -101,24 +102,22 @@ def produce(
     produced = Produced()
     errors: list[str] = []
 
-    def delivered(err, msg) -> None:
+    def delivered(into: set[Coordinate], err, msg) -> None:
         if err is not None:
             errors.append(str(err))
-            return
-        coordinate = (msg.topic(), msg.partition(), msg.offset())
-        (produced.bad if msg.headers() else produced.good).add(coordinate)
+        else:
+            into.add((msg.topic(), msg.partition(), msg.offset()))
 
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20})
     for i in range(per_partition):
         for partition in range(partitions):
             event_id = f"{tag}-{partition}-{i}"
             if i % bad_every == bad_every - 1:
-                value = _malformed(i // bad_every % 3, schema_id, event_id)
-                headers = [("malformed", b"1")]
+                value, into = _malformed(i // bad_every % 3, schema_id, event_id), produced.bad
             else:
-                value, headers = _framed(schema_id, _good_record(event_id)), None
-            producer.produce(topic, value=value, key=event_id.encode(), partition=partition, headers=headers,
-                             on_delivery=delivered)
+                value, into = _framed(schema_id, _good_record(event_id)), produced.good
+            producer.produce(topic, value=value, key=event_id.encode(), partition=partition,
+                             on_delivery=functools.partial(delivered, into))
             producer.poll(0)
     left = producer.flush(60)
     assert left == 0 and not errors, f"{left} records undelivered, errors: {errors[:3]}"

@@ -45,6 +45,8 @@ pytestmark = pytest.mark.integration
 PARTITIONS = 3
 BAD_EVERY = 7  # every 7th record of a partition is malformed: most batches write both tables
 MAX_KILLS = 3
+# Aim at batch 1 or later, so the rerun visibly resumes mid-stream instead of at the start.
+FIRST_TARGET_BATCH = 1
 RUN_TIMEOUT_S = 150.0
 
 
@@ -84,6 +86,7 @@ class Kill:
 
     batch: int  # the batch that was running
     pending_after: int | None  # planned but not committed in the checkpoint after the kill
+    committed_rows: int  # records before the checkpoint's committed offsets after the kill
     in_bronze: bool
     in_dead_letter: bool
 
@@ -107,7 +110,7 @@ def kill_inside_a_batch(ingest: IngestProcess, args: IngestArgs) -> Kill | None:
             stream = f"{args.topic}@{state.query_id}"
             before = set(marked_batches(cat, args.table, stream))  # a replayed batch is already there
         pending = state.pending
-        if stream is not None and pending is not None and pending not in before:
+        if stream is not None and pending is not None and pending >= FIRST_TARGET_BATCH and pending not in before:
             if pending in marked_batches(cat, args.table, stream):
                 if pending not in marked_batches(cat, args.dead_letter_table, stream):
                     ingest.kill()
@@ -115,6 +118,7 @@ def kill_inside_a_batch(ingest: IngestProcess, args: IngestArgs) -> Kill | None:
                     return Kill(
                         batch=pending,
                         pending_after=after.pending,
+                        committed_rows=sum(committed_offsets(args.checkpoint, args.topic).values()),
                         in_bronze=pending in marked_batches(cat, args.table, stream),
                         in_dead_letter=pending in marked_batches(cat, args.dead_letter_table, stream),
                     )
@@ -129,9 +133,10 @@ def test_sigkill_inside_a_batch_then_rerun_loses_and_duplicates_nothing(
     topic, table, dead_letter = _names("kill")
     create_topic(platform.kafka_bootstrap, topic, PARTITIONS)
     schema_id = register_schema(platform.registry_url, topic)
-    produced = produce(platform.kafka_bootstrap, topic, schema_id, per_partition=300, partitions=PARTITIONS,
+    produced = produce(platform.kafka_bootstrap, topic, schema_id, per_partition=120, partitions=PARTITIONS,
                        bad_every=BAD_EVERY, tag="kill")
-    args = IngestArgs(platform, topic, table, dead_letter, tmp_path / "checkpoint", max_offsets_per_trigger=90)
+    # 360 records in batches of at most 60: the first run has batches 1..5 to aim at.
+    args = IngestArgs(platform, topic, table, dead_letter, tmp_path / "checkpoint", max_offsets_per_trigger=60)
 
     kills: list[Kill] = []
     for attempt in range(MAX_KILLS):
@@ -161,7 +166,9 @@ def test_sigkill_inside_a_batch_then_rerun_loses_and_duplicates_nothing(
     assert replay["batch_id"] == last.batch, (kills, summary["batches"][:2])
     assert replay["skipped_tables"] == [table]
     assert replay["dead_letter_rows"] > 0
-    assert sum(b["rows_in"] for b in summary["batches"]) < len(expected)  # it did not start over
+    # It resumed at the killed batch: it read exactly what the checkpoint had not committed.
+    assert sum(b["rows_in"] for b in summary["batches"]) == len(expected) - last.committed_rows > 0
+    assert [b["batch_id"] for b in summary["batches"]] == list(range(last.batch, last.batch + len(summary["batches"])))
 
 
 def test_broker_restart_between_ingest_runs_loses_nothing(platform: PlatformSettings, spark, tmp_path: Path) -> None:

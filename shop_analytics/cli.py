@@ -23,6 +23,9 @@ def cli(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    # Client libraries log every request at INFO: keep the console for progress.
+    for noisy in ("httpx", "httpcore", "py4j", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 cli.add_command(platform_cli)

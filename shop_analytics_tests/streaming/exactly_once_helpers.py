@@ -252,6 +252,12 @@ class IngestProcess:
             time.sleep(0.05)
         self._out.close()
 
+    def wait(self) -> int:
+        """The exit status of a run that ended by itself."""
+        self.proc.wait(timeout=30)
+        self._out.close()
+        return self.proc.returncode
+
     def result(self, timeout_s: float) -> dict:
         """Wait for a normal end; the JSON summary the entry point prints."""
         try:

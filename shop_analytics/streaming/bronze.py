@@ -35,7 +35,6 @@ BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("payload", "string"),
     ("schema_id", "int"),
     ("kafka_key", "binary"),
-    ("kafka_value", "binary"),
     ("kafka_topic", "string"),
     ("kafka_partition", "int"),
     ("kafka_offset", "bigint"),

@@ -22,9 +22,9 @@ def up() -> None:
 
 @platform_cli.command()
 def down() -> None:
-    """Stop every platform process by its PID."""
+    """Stop every platform process by its PID (a Spark cluster too, if one runs)."""
     settings = PlatformSettings.from_env()
-    stopped = services.down(settings)
+    stopped = spark_cluster.stop(settings) + services.down(settings)
     click.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
 

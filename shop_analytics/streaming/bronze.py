@@ -247,7 +247,8 @@ class BronzeBatchWriter:
             good = next((g for g in groups if g["reason"] is None), None)
             reasons = {g["reason"]: int(g["n"]) for g in groups if g["reason"] is not None}
             good_count = int(good["n"]) if good else 0
-            skipped = []
+            skipped: list[str] = []
+            written: dict[str, int] = {}
             for table, frame, count in (
                 (self.request.table, bronze_rows(classified), good_count),
                 (self.request.dead_letter_table, dead_letter_rows(classified), sum(reasons.values())),
@@ -264,13 +265,15 @@ class BronzeBatchWriter:
                     .option(f"snapshot-property.{BATCH_PROPERTY}", str(batch_id))
                     .append()
                 )
+                written[table] = count
             newest = good["newest"] if good else None
             self.stats.append(
                 BatchStats(
                     batch_id=batch_id,
                     rows_in=good_count + sum(reasons.values()),
-                    bronze_rows=good_count,
-                    dead_letter_rows=sum(reasons.values()),
+                    # What this run wrote: a replayed batch's skipped table adds nothing.
+                    bronze_rows=written.get(self.request.table, 0),
+                    dead_letter_rows=written.get(self.request.dead_letter_table, 0),
                     dead_letter_by_reason=reasons,
                     skipped_tables=skipped,
                     newest_event_time=newest.timestamp() if newest is not None else None,

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from shop_analytics.platform import lakehouse
+from pyspark.sql import SparkSession
+
+from shop_analytics.platform import lakehouse, spark_cluster
 from shop_analytics.platform.errors import PlatformError
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ingest_topic
@@ -67,12 +70,12 @@ def platform_settings(args: argparse.Namespace) -> PlatformSettings:
     return PlatformSettings.from_env(**overrides)
 
 
-def spark_session(settings: PlatformSettings, master: str, app_name: str):
+def spark_session(settings: PlatformSettings, master: str, app_name: str) -> SparkSession:
     """A SparkSession on the shared lakehouse catalog, as the pyspark resource builds it."""
-    from pyspark.sql import SparkSession
-
     lakehouse.ensure_catalog_tables(lakehouse.pyiceberg_properties(settings))
     conf = lakehouse.expand_jar_globs(lakehouse.spark_conf(settings, master=master))
+    if master.startswith("spark://"):
+        conf.update(spark_cluster.executor_conf())
     builder = SparkSession.builder
     for key, value in {**conf, "spark.app.name": app_name}.items():
         builder = builder.config(key, value)
@@ -89,6 +92,27 @@ def summary(result: IngestResult) -> dict[str, object]:
         "duration_s": round(result.duration_s, 3),
         "batches": [asdict(b) for b in result.batches],
     }
+
+
+_PYTHON_ERROR = re.compile(r"^[A-Za-z_][\w.]*: \S")  # "module.SomeError: what happened"
+
+
+def _cause(exc: BaseException) -> str:
+    """The line of a failed query's message that says why.
+
+    An error raised in the batch function reaches here wrapped ("An exception was raised by
+    the Python Proxy") with its Python traceback: the traceback's last exception line says
+    why. Otherwise the message's first line.
+    """
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    if "Traceback (most recent call last):" in text:
+        python_part = text.split("Traceback (most recent call last):", 1)[1].splitlines()
+        errors = [line.strip() for line in python_part if _PYTHON_ERROR.match(line.strip())]
+        if errors:
+            return errors[-1]
+    return text.splitlines()[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,8 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = ingest_topic(session, request)
     except Exception as exc:  # a failed query: one line, not a JVM stack trace
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"error: ingest of {args.topic} failed: {first[:500]}", file=sys.stderr)
+        print(f"error: ingest of {args.topic} failed: {_cause(exc)[:500]}", file=sys.stderr)
         return 1
     finally:
         session.stop()

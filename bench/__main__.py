@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 schema_registry_url=settings.registry_url,
                 spark_conf=lakehouse.expand_jar_globs(lakehouse.spark_conf(settings)),
                 work_dir=Path(tmp) / "work",
+                state_dir=settings.state_dir,
             )
             for name in names:
                 print(f"== {name}", flush=True)

@@ -42,6 +42,7 @@ class BenchEnv:
     schema_registry_url: str
     spark_conf: dict[str, str]
     work_dir: Path
+    state_dir: Path
 
 
 def machine_facts() -> dict[str, Any]:

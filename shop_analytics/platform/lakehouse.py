@@ -78,6 +78,9 @@ def spark_conf(settings: PlatformSettings, master: str = "local[2]") -> dict[str
         # query's cloned session has its own). The tables are created by
         # ensure_catalog_tables (PyIceberg, same layout) instead.
         f"{catalog}.jdbc.init-catalog-tables": "false",
+        # Each streaming query writes through its own cloned session's catalog; a cached
+        # table in the main session would not see those commits for up to 30 s.
+        f"{catalog}.cache-enabled": "false",
         "spark.sql.defaultCatalog": CATALOG_NAME,
         "spark.sql.session.timeZone": "UTC",
         # Two cores: a handful of shuffle partitions beats the default 200.

@@ -176,15 +176,22 @@ def start(settings: PlatformSettings) -> int:
 
 
 def is_ready(settings: PlatformSettings, timeout_s: float = 2.0) -> bool:
-    """True when the broker answers a metadata request (not just an open port)."""
+    """True when the broker answers a metadata request and every partition has a leader."""
     if not process.port_open(settings.host, settings.kafka_port):
         return False
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "socket.timeout.ms": 2000})
     try:
         metadata = admin.list_topics(timeout=timeout_s)
-    except Exception:
+    except Exception:  # any client error means "not ready yet"
         return False
-    return bool(metadata.brokers)
+    # After a restart the broker answers before it has loaded its logs: a partition
+    # without a leader would fail the first offsets request, so that is not ready yet.
+    leaderless = any(
+        partition.leader < 0 or partition.error is not None
+        for topic in metadata.topics.values()
+        for partition in topic.partitions.values()
+    )
+    return bool(metadata.brokers) and not leaderless
 
 
 def stop(settings: PlatformSettings) -> bool:

@@ -1,6 +1,7 @@
 """The Confluent-compatible registry with confluent-kafka's own client and Avro serdes."""
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def test_schemas_survive_a_registry_restart(platform_settings: PlatformSettings,
         subject = "restart-value"
         schema_id = SchemaRegistryClient({"url": settings.registry_url}).register_schema(subject, _avro(V1))
         assert schema_registry.stop(settings) is True
+        deadline = time.monotonic() + 15
+        while process.port_open(settings.host, settings.registry_port) and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert not process.port_open(settings.host, settings.registry_port)
 
         schema_registry.start(settings)

@@ -83,11 +83,7 @@ def _loop(env: BenchEnv, spark: SparkSession, prefix: str, run_once) -> tuple[li
 
 
 def run(env: BenchEnv) -> BenchResult:
-    builder = SparkSession.builder
-    for key, value in env.spark_conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = env.spark_session()
 
     def in_session(topic: str, table: str, checkpoint: str) -> None:
         ingest_topic(spark, IngestRequest(env.kafka_bootstrap, topic, table, "fresh.dead_letter", checkpoint, env.schema_registry_url))

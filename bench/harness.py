@@ -44,6 +44,17 @@ class BenchEnv:
     work_dir: Path
     state_dir: Path
 
+    def spark_session(self) -> Any:
+        """The benchmark process's SparkSession, configured as the pyspark resource is."""
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder
+        for key, value in self.spark_conf.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
+
 
 def machine_facts() -> dict[str, Any]:
     java = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False).stderr.splitlines()

@@ -117,11 +117,7 @@ def _bronze(spark: SparkSession, env: BenchEnv, topic: str, out: str) -> float:
 
 
 def run(env: BenchEnv) -> BenchResult:
-    builder = SparkSession.builder
-    for key, value in env.spark_conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = env.spark_session()
     work = str(env.work_dir / "ingest")
 
     # Warm the JVM (class loading, JIT) on a small topic through both paths first.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import json
 import os
 import signal
@@ -19,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import fastavro
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -28,20 +26,11 @@ from pyiceberg.expressions import EqualTo
 
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.streaming.bronze import BATCH_PROPERTY, STREAM_PROPERTY
+from shop_analytics_tests.avro_frames import CLICK_SCHEMA, confluent_frame
 
 Coordinate = tuple[str, int, int]  # topic, partition, offset
 
-SCHEMA = {
-    "type": "record",
-    "name": "ExactlyOnceClick",
-    "namespace": "shop.test",
-    "fields": [
-        {"name": "event_id", "type": "string"},
-        {"name": "event_type", "type": "string"},
-        {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-millis"}},
-        {"name": "page", "type": "string"},
-    ],
-}
+SCHEMA = CLICK_SCHEMA
 EVENT_TIME = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 UNKNOWN_SCHEMA_ID = 987_654
 
@@ -63,18 +52,12 @@ def register_schema(registry_url: str, topic: str) -> int:
     return client.register_schema(f"{topic}-value", Schema(json.dumps(SCHEMA), "AVRO"))
 
 
-def _framed(schema_id: int, record: dict) -> bytes:
-    body = io.BytesIO()
-    fastavro.schemaless_writer(body, fastavro.parse_schema(SCHEMA), record)
-    return b"\x00" + schema_id.to_bytes(4, "big") + body.getvalue()
-
-
 def _malformed(kind: int, schema_id: int, event_id: str) -> bytes:
     """The three ways a value fails to decode: not framed, unknown id, body not Avro."""
     if kind == 0:
         return json.dumps({"event_id": event_id, "note": "json, not avro"}).encode()
     if kind == 1:
-        return _framed(UNKNOWN_SCHEMA_ID, _good_record(event_id))
+        return confluent_frame(UNKNOWN_SCHEMA_ID, SCHEMA, _good_record(event_id))
     return b"\x00" + schema_id.to_bytes(4, "big") + b"\xff\xff\xff\xff"
 
 
@@ -115,7 +98,7 @@ def produce(
             if i % bad_every == bad_every - 1:
                 value, into = _malformed(i // bad_every % 3, schema_id, event_id), produced.bad
             else:
-                value, into = _framed(schema_id, _good_record(event_id)), produced.good
+                value, into = confluent_frame(schema_id, SCHEMA, _good_record(event_id)), produced.good
             producer.produce(topic, value=value, key=event_id.encode(), partition=partition,
                              on_delivery=functools.partial(delivered, into))
             producer.poll(0)

@@ -1,34 +1,17 @@
 """split_batch on small hand-made frames: every record decoded into bronze or dead-lettered."""
 
 import datetime as dt
-import io
 import json
 
-import fastavro
 import pytest
 
 from shop_analytics.streaming import confluent_avro
 from shop_analytics.streaming.bronze import BRONZE_COLUMNS, DEAD_LETTER_COLUMNS, split_batch
+from shop_analytics_tests.avro_frames import CLICK_SCHEMA, confluent_frame
 
-V1 = {
-    "type": "record",
-    "name": "Click",
-    "namespace": "shop.test",
-    "fields": [
-        {"name": "event_id", "type": "string"},
-        {"name": "event_type", "type": "string"},
-        {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-millis"}},
-        {"name": "page", "type": "string"},
-    ],
-}
+V1 = CLICK_SCHEMA
 V2 = {**V1, "fields": [*V1["fields"], {"name": "referrer", "type": ["null", "string"], "default": None}]}
 EVENT_TIME = dt.datetime(2026, 11, 20, 12, 30, tzinfo=dt.UTC)
-
-
-def _framed(schema_id: int, schema: dict, record: dict) -> bytes:
-    body = io.BytesIO()
-    fastavro.schemaless_writer(body, fastavro.parse_schema(schema), record)
-    return b"\x00" + schema_id.to_bytes(4, "big") + body.getvalue()
 
 
 def _record(event_id: str, **extra) -> dict:
@@ -38,10 +21,10 @@ def _record(event_id: str, **extra) -> dict:
 @pytest.fixture
 def batch(spark):
     rows = [
-        (_framed(1, V1, _record("a")), 0),
-        (_framed(2, V2, _record("b", referrer="ads")), 1),
+        (confluent_frame(1, V1, _record("a")), 0),
+        (confluent_frame(2, V2, _record("b", referrer="ads")), 1),
         (b'{"event_id": "json, not avro"}', 2),
-        (_framed(99, V1, _record("c")), 3),
+        (confluent_frame(99, V1, _record("c")), 3),
         (b"\x00\x00\x00\x00\x01\xff\xff\xff", 4),
         (None, 5),
     ]

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import Definitions
+from dagster import AssetKey, Definitions
 
 from shop_analytics.assets.ingest import build_bronze_asset, kafka_topic_spec
+from shop_analytics.assets.silver import SILVER_EVENT_ASSETS, SILVER_REFERENCE_ASSETS, silver_key
 from shop_analytics.assets.simulation import simulate_shop_job
 from shop_analytics.assets.streams import BRONZE_STREAMS
-from shop_analytics.jobs import bronze_ingest_job
+from shop_analytics.jobs import bronze_ingest_job, silver_job
 from shop_analytics.resources.environments import build_resources
+from shop_analytics.sensors.bronze_to_silver_sensor import build_bronze_to_silver_sensor
 from shop_analytics.sensors.kafka_offsets_sensor import build_kafka_offsets_sensor
+from shop_analytics.silver.entities import EVENT_ENTITIES, REFERENCE_ENTITIES
+
+
+def silver_by_bronze() -> dict[AssetKey, list[AssetKey]]:
+    """The silver assets each bronze table feeds directly."""
+    mapping: dict[AssetKey, list[AssetKey]] = {}
+    for entity in REFERENCE_ENTITIES:
+        mapping[AssetKey(["bronze", entity.name])] = [silver_key(entity.table)]
+    for entity in EVENT_ENTITIES:
+        keys = [silver_key(entity.table)]
+        if entity.lines_table is not None:
+            keys.append(silver_key(entity.lines_table))
+        mapping[AssetKey(["bronze", entity.name])] = keys
+    return mapping
 
 
 def build_definitions(resources: dict[str, Any]) -> Definitions:
@@ -20,9 +36,14 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
         assets=[
             *(kafka_topic_spec(stream) for stream in BRONZE_STREAMS),
             *(build_bronze_asset(stream) for stream in BRONZE_STREAMS),
+            *SILVER_REFERENCE_ASSETS,
+            *SILVER_EVENT_ASSETS,
         ],
-        jobs=[bronze_ingest_job, simulate_shop_job],
-        sensors=[build_kafka_offsets_sensor(BRONZE_STREAMS, bronze_ingest_job)],
+        jobs=[bronze_ingest_job, silver_job, simulate_shop_job],
+        sensors=[
+            build_kafka_offsets_sensor(BRONZE_STREAMS, bronze_ingest_job),
+            build_bronze_to_silver_sensor(bronze_ingest_job, silver_job, silver_by_bronze()),
+        ],
         resources=resources,
     )
 

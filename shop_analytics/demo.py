@@ -2,8 +2,10 @@
 and print what landed where.
 
 Steps: platform up (jars resolved once) → a seeded backfill simulation into Kafka → the
-Kafka offsets sensor's tick → the run it requests, executed against the Dagster instance in
-DAGSTER_HOME (so `dagster dev` shows it afterwards) → counts per topic and bronze table.
+Kafka offsets sensor's tick → the bronze run it requests → the bronze-to-silver sensor's
+evaluation of that run → the silver run it requests; runs execute against the Dagster
+instance in DAGSTER_HOME (so `dagster dev` shows them afterwards) → counts per topic,
+bronze, silver and quarantine.
 """
 
 from __future__ import annotations
@@ -12,13 +14,22 @@ import logging
 import os
 from dataclasses import dataclass
 
-from dagster import DagsterInstance, SensorResult, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    RunRequest,
+    SensorResult,
+    build_run_status_sensor_context,
+    build_sensor_context,
+)
+from pyiceberg.expressions import EqualTo
 
 from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
 from shop_analytics.platform import jars, services
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources.environments import build_resources
+from shop_analytics.silver.entities import EVENT_ENTITIES, REFERENCE_ENTITIES
+from shop_analytics.silver.tables import QUARANTINE
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.runner import run_simulation
 from shop_analytics.simulator.world import WorldSize
@@ -35,14 +46,16 @@ class StreamCount:
     table: str
     in_kafka: int
     in_bronze: int
+    in_silver: int = 0
+    quarantined: int = 0
 
 
 def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int) -> list[StreamCount]:
-    log.info("1/4 platform: starting the broker and the schema registry (jars resolve once)")
+    log.info("1/5 platform: starting the broker and the schema registry (jars resolve once)")
     services.up(settings)
     jars.resolve(settings, jars.SPARK)
 
-    log.info("2/4 simulator: %.1f day(s) of a shop with %d customers, seed %d", days, customers, seed)
+    log.info("2/5 simulator: %.1f day(s) of a shop with %d customers, seed %d", days, customers, seed)
     summary = run_simulation(
         SimulationConfig(
             days=days,
@@ -58,20 +71,31 @@ def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int)
     resources = build_resources({**os.environ, "SHOP_ENV": "local"})
     defs = build_definitions(resources)
     with _instance() as instance:
-        log.info("3/4 sensor: comparing topic end offsets with what bronze committed")
+        log.info("3/5 sensor: comparing topic end offsets with what bronze committed")
         sensor = defs.get_sensor_def("kafka_offsets_sensor")
-        result = sensor(build_sensor_context(instance=instance, resources={"kafka": resources["kafka"]}, definitions=defs))
+        result = sensor(
+            build_sensor_context(instance=instance, resources={"kafka": resources["kafka"]}, definitions=defs)
+        )
         assert isinstance(result, SensorResult)
         for request in result.run_requests or []:
-            log.info("4/4 run %s: bronze ingest of %d topic(s) through Spark availableNow", request.run_key, len(request.asset_selection or []))
-            run = defs.resolve_job_def("bronze_ingest_job").execute_in_process(
-                instance=instance,
-                asset_selection=request.asset_selection,
-                tags={**request.tags, "dagster/run_key": request.run_key or ""},
-                run_config=QUIET_RUN_CONFIG,
+            log.info(
+                "4/5 run %s: bronze ingest of %d topic(s) through Spark availableNow",
+                request.run_key,
+                len(request.asset_selection or []),
             )
-            if not run.success:
-                raise RuntimeError(f"the bronze ingest run {run.run_id} failed; see `dagster dev` → Runs")
+            bronze_run = _execute(defs, instance, "bronze_ingest_job", request)
+            log.info("5/5 bronze_to_silver_sensor: silver for the bronze tables that run wrote")
+            silver_request = defs.get_sensor_def("bronze_to_silver_sensor")(
+                build_run_status_sensor_context(
+                    sensor_name="bronze_to_silver_sensor",
+                    dagster_event=bronze_run.get_run_success_event(),
+                    dagster_instance=instance,
+                    dagster_run=bronze_run.dagster_run,
+                    repository_def=defs.get_repository_def(),
+                )
+            )
+            if isinstance(silver_request, RunRequest):
+                _execute(defs, instance, "silver_job", silver_request)
         if not result.run_requests:
             log.info("sensor: %s", result.skip_reason.skip_message if result.skip_reason else "nothing to do")
 
@@ -84,12 +108,43 @@ def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int)
         except LookupError:
             continue
         table = f"{resources['ingest'].bronze_namespace}.{stream.table}"
-        in_bronze = 0
-        if catalog.table_exists(table):
-            snapshot = catalog.load_table(table).current_snapshot()
-            in_bronze = int(snapshot.summary.get("total-records", 0)) if snapshot and snapshot.summary else 0
-        counts.append(StreamCount(stream.topic, table, in_kafka, in_bronze))
+        in_bronze = _rows(catalog, table)
+        silver, quarantined = _silver_counts(catalog, resources["silver"].namespace, stream.table)
+        counts.append(StreamCount(stream.topic, table, in_kafka, in_bronze, silver, quarantined))
     return counts
+
+
+def _execute(defs, instance: DagsterInstance, job: str, request: RunRequest):
+    run = defs.resolve_job_def(job).execute_in_process(
+        instance=instance,
+        asset_selection=request.asset_selection,
+        tags={**request.tags, "dagster/run_key": request.run_key or ""},
+        run_config=QUIET_RUN_CONFIG,
+    )
+    if not run.success:
+        raise RuntimeError(f"the {job} run {run.run_id} failed; see `dagster dev` → Runs")
+    return run
+
+
+def _rows(catalog, table: str) -> int:
+    if not catalog.table_exists(table):
+        return 0
+    snapshot = catalog.load_table(table).current_snapshot()
+    return int(snapshot.summary.get("total-records", 0)) if snapshot and snapshot.summary else 0
+
+
+def _silver_counts(catalog, namespace: str, name: str) -> tuple[int, int]:
+    """Rows of the family's silver table, and its rows in the quarantine."""
+    entities = {e.name: e for e in (*EVENT_ENTITIES, *REFERENCE_ENTITIES)}
+    if name not in entities:
+        return 0, 0
+    silver = _rows(catalog, entities[name].table.qualified_in(namespace))
+    quarantine = QUARANTINE.qualified_in(namespace)
+    quarantined = 0
+    if catalog.table_exists(quarantine):
+        scan = catalog.load_table(quarantine).scan(row_filter=EqualTo("entity", name), selected_fields=("entity",))
+        quarantined = scan.to_arrow().num_rows
+    return silver, quarantined
 
 
 def _instance() -> DagsterInstance:
@@ -101,10 +156,12 @@ def _instance() -> DagsterInstance:
 
 
 def format_counts(counts: list[StreamCount]) -> str:
-    lines = [f"{'topic':<22} {'in Kafka':>10} {'in bronze':>10}  table"]
+    lines = [f"{'topic':<22} {'in Kafka':>10} {'in bronze':>10} {'in silver':>10} {'quarantined':>12}  bronze table"]
     for row in counts:
-        lines.append(f"{row.topic:<22} {row.in_kafka:>10,} {row.in_bronze:>10,}  {row.table}")
-    total_kafka = sum(r.in_kafka for r in counts)
-    total_bronze = sum(r.in_bronze for r in counts)
-    lines.append(f"{'total':<22} {total_kafka:>10,} {total_bronze:>10,}")
+        lines.append(
+            f"{row.topic:<22} {row.in_kafka:>10,} {row.in_bronze:>10,} {row.in_silver:>10,} {row.quarantined:>12,}  {row.table}"
+        )
+    total = [sum(getattr(r, f) for r in counts) for f in ("in_kafka", "in_bronze", "in_silver", "quarantined")]
+    lines.append(f"{'total':<22} {total[0]:>10,} {total[1]:>10,} {total[2]:>10,} {total[3]:>12,}")
+    lines.append("(silver: one row per event after de-duplication; reference topics: one row per key)")
     return "\n".join(lines)

@@ -11,3 +11,11 @@ bronze_ingest_job = define_asset_job(
     executor_def=in_process_executor,
     description="Structured Streaming availableNow micro-batches from Kafka into Iceberg bronze.",
 )
+
+# In-process for the same reason; reference tables run first (the event assets depend on them).
+silver_job = define_asset_job(
+    name="silver_job",
+    selection=AssetSelection.groups("silver"),
+    executor_def=in_process_executor,
+    description="Bronze Iceberg tables streamed (availableNow) into validated silver tables and derived ones.",
+)

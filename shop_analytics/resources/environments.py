@@ -1,7 +1,7 @@
 """Resources per environment, chosen by one setting (``SHOP_ENV``), in this one place.
 
 Asset code never asks which environment it runs in: it receives these resources, under
-the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest).
+the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver).
 
 - ``local`` (default): the embedded platform (settings.py) — local broker and registry,
   Spark local[2], the SQLite JDBC Iceberg catalog. Explicit settings point it elsewhere,
@@ -41,6 +41,7 @@ from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
+from shop_analytics.resources.silver import SilverSettingsResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 
 ENV_VAR = "SHOP_ENV"
@@ -133,6 +134,7 @@ def local_resources(
         "spark": spark,
         "iceberg": IcebergCatalogResource(name=lakehouse.CATALOG_NAME, properties=catalog_props),
         "ingest": IngestSettingsResource(checkpoint_root=overrides.checkpoint_root or str(settings.checkpoints_dir)),
+        "silver": SilverSettingsResource(),
     }
 
 
@@ -168,6 +170,7 @@ def aws_resources(settings: PlatformSettings, aws: AwsSettings) -> dict[str, Any
         "ingest": IngestSettingsResource(
             checkpoint_root=aws.checkpoint_root, bronze_namespace=aws.glue_database_bronze
         ),
+        "silver": SilverSettingsResource(namespace=aws.glue_database_silver),
     }
 
 

@@ -7,17 +7,13 @@ which reads everything up to the topic's current end in micro-batches of at most
 ``max_offsets_per_trigger`` records and then stops; ``BronzeBatchWriter`` writes each batch.
 
 Exactly once. A micro-batch writes two tables, and ``foreachBatch`` by itself only
-promises at-least-once: Spark records batch n's offsets in the checkpoint before running
-it and marks it done after, so a crash in between replays batch n with the same id and the
-same offsets. Every append therefore carries the stream's identity and the batch id in the
-Iceberg snapshot summary (``snapshot-property.*``), and a batch whose id a table already
-committed for that stream is skipped for that table. Iceberg commits are atomic, so a table
-has either all of a batch or none of it, and a replay fills in exactly the missing tables.
+promises at-least-once; each append carries the stream and batch id in its Iceberg
+snapshot summary and a replayed batch skips the tables that already have it (see
+``shop_analytics.streaming.batch_markers`` for why that holds).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +22,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from shop_analytics.streaming import confluent_avro
+from shop_analytics.streaming.batch_markers import (
+    LazyBatchWriter,
+    already_committed,
+    marked,
+)
 from shop_analytics.streaming.registry_schemas import WriterSchemas
 
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -57,9 +58,6 @@ DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ingested_at", "timestamp"),
 )
 DEAD_LETTER_PARTITIONING = "kafka_topic, days(kafka_timestamp)"
-
-STREAM_PROPERTY = "shop.stream"
-BATCH_PROPERTY = "shop.batch-id"
 
 
 def kafka_columns(kafka_records: DataFrame) -> DataFrame:
@@ -201,17 +199,6 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> No
         )
 
 
-def last_committed_batch(spark: SparkSession, table: str, stream: str) -> int | None:
-    """The highest batch id this stream has committed to ``table`` (from snapshot summaries)."""
-    row = (
-        spark.table(f"{table}.snapshots")
-        .where(F.col("summary").getItem(STREAM_PROPERTY) == stream)
-        .agg(F.max(F.col("summary").getItem(BATCH_PROPERTY).cast("long")).alias("batch"))
-        .first()
-    )
-    return None if row is None or row["batch"] is None else int(row["batch"])
-
-
 class BronzeBatchWriter:
     """The ``foreachBatch`` function of one stream: split, write both tables once, count."""
 
@@ -255,16 +242,10 @@ class BronzeBatchWriter:
             ):
                 if count == 0:
                     continue
-                last = last_committed_batch(spark, table, self.stream_id)
-                if last is not None and last >= batch_id:
+                if already_committed(spark, table, self.stream_id, batch_id):
                     skipped.append(table)  # a replay: this table already has the batch
                     continue
-                (
-                    frame.writeTo(table)
-                    .option(f"snapshot-property.{STREAM_PROPERTY}", self.stream_id)
-                    .option(f"snapshot-property.{BATCH_PROPERTY}", str(batch_id))
-                    .append()
-                )
+                marked(frame.writeTo(table), self.stream_id, batch_id).append()
                 written[table] = count
             newest = good["newest"] if good else None
             self.stats.append(
@@ -309,7 +290,7 @@ def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         .options(**{f"kafka.{k}": v for k, v in request.kafka_options.items()})
         .load()
     )
-    writer = _LazyStreamWriter(request)
+    writer = LazyBatchWriter(request.topic, lambda stream_id: BronzeBatchWriter(request, stream_id))
     query = (
         kafka_columns(source)
         .writeStream.foreachBatch(writer)
@@ -322,34 +303,5 @@ def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     query.awaitTermination()
     if query.exception() is not None:
         raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
-    return IngestResult(batches=writer.stats, duration_s=time.monotonic() - started)
-
-
-class _LazyStreamWriter:
-    """Builds the BronzeBatchWriter once the query's id is known.
-
-    The id identifies the checkpoint (a reset stream gets a new id and starts batch ids at
-    0 again), so the snapshot markers are ``<topic>@<query id>``. It is known only after
-    ``start()``; the first batch waits for it.
-    """
-
-    def __init__(self, request: IngestRequest) -> None:
-        self.request = request
-        self._query_id = threading.Event()
-        self._stream_id = ""
-        self._writer: BronzeBatchWriter | None = None
-
-    def started(self, query_id: str) -> None:
-        self._stream_id = f"{self.request.topic}@{query_id}"
-        self._query_id.set()
-
-    @property
-    def stats(self) -> list[BatchStats]:
-        return self._writer.stats if self._writer else []
-
-    def __call__(self, batch: DataFrame, batch_id: int) -> None:
-        if self._writer is None:
-            if not self._query_id.wait(timeout=60):
-                raise RuntimeError("the streaming query did not report its id")
-            self._writer = BronzeBatchWriter(self.request, self._stream_id)
-        self._writer(batch, batch_id)
+    stats = writer.writer.stats if writer.writer is not None else []
+    return IngestResult(batches=stats, duration_s=time.monotonic() - started)

@@ -25,7 +25,7 @@ from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.expressions import EqualTo
 
 from shop_analytics.platform.settings import PlatformSettings
-from shop_analytics.streaming.bronze import BATCH_PROPERTY, STREAM_PROPERTY
+from shop_analytics.streaming.batch_markers import BATCH_PROPERTY, STREAM_PROPERTY
 from shop_analytics_tests.avro_frames import CLICK_SCHEMA, confluent_frame
 
 Coordinate = tuple[str, int, int]  # topic, partition, offset

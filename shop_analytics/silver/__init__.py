@@ -1,0 +1,1 @@
+"""Silver: typed, validated, de-duplicated events from bronze, plus derived tables."""

@@ -1,5 +1,6 @@
 """The slice end to end on real services, faults on:
-simulator → Kafka → sensor → Spark availableNow run → Iceberg bronze + dead letter.
+simulator → Kafka → sensor → Spark availableNow run → Iceberg bronze + dead letter →
+run-status sensor → silver run → silver tables + quarantine.
 
 Reconciles per topic: records in Kafka = bronze rows + dead-letter rows, each
 topic/partition/offset exactly once, and every malformed record of the simulator's fault
@@ -10,7 +11,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunRequest,
+    RunsFilter,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_sensor_context,
+)
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.expressions import EqualTo
 
@@ -18,6 +29,7 @@ from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.silver.entities import EVENT_ENTITIES
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.faults import FaultRates, read_manifest
 from shop_analytics.simulator.runner import run_simulation
@@ -148,3 +160,41 @@ def test_new_records_are_added_exactly_once(slice_defs, instance, platform, tmp_
     assert len(coordinates) == len(set(coordinates)) == after
     checkpoint = slice_defs.resources["ingest"].checkpoint_for(stream.table)
     assert sum(committed_offsets(checkpoint, stream.topic).values()) == after
+
+
+def test_silver_follows_a_bronze_run_through_the_run_status_sensor(slice_defs, instance, platform) -> None:
+    [bronze_run] = instance.get_runs(
+        filters=RunsFilter(job_name="bronze_ingest_job", statuses=[DagsterRunStatus.SUCCESS]), limit=1
+    )
+    [success] = instance.get_records_for_run(bronze_run.run_id, of_type=DagsterEventType.RUN_SUCCESS).records
+    request = slice_defs.get_sensor_def("bronze_to_silver_sensor")(
+        build_run_status_sensor_context(
+            sensor_name="bronze_to_silver_sensor",
+            dagster_event=success.event_log_entry.dagster_event,
+            dagster_instance=instance,
+            dagster_run=bronze_run,
+            repository_def=slice_defs.get_repository_def(),
+        )
+    )
+    assert isinstance(request, RunRequest) and request.run_key == f"silver-after-{bronze_run.run_id}"
+    assert AssetKey(["silver", "order_lines"]) in request.asset_selection
+    result = slice_defs.resolve_job_def("silver_job").execute_in_process(
+        instance=instance, asset_selection=request.asset_selection
+    )
+    assert result.success
+
+    catalog = SqlCatalog(lakehouse.CATALOG_NAME, **lakehouse.pyiceberg_properties(platform))
+    quarantine = catalog.load_table("silver.quarantine").scan(selected_fields=("entity",)).to_arrow()
+    quarantined = Counter(quarantine.column("entity").to_pylist())
+    checked = []
+    for entity in EVENT_ENTITIES:
+        if not catalog.table_exists(f"bronze.{entity.name}"):
+            continue  # the family had no events in these simulations (returns come days later)
+        checked.append(entity.name)
+        bronze = catalog.load_table(f"bronze.{entity.name}").scan().count()
+        silver = catalog.load_table(entity.table.qualified).scan().count()
+        metadata = instance.get_latest_materialization_event(AssetKey(["silver", entity.name])).asset_materialization
+        duplicates = metadata.metadata["duplicates_dropped"].value
+        assert bronze == silver + quarantined[entity.name] + duplicates, entity.name
+        assert metadata.metadata["accepted"].value == silver, entity.name
+    assert {"clickstream", "orders", "store_sales", "inventory"} <= set(checked)

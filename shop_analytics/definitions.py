@@ -7,7 +7,13 @@ from typing import Any
 from dagster import AssetKey, Definitions
 
 from shop_analytics.assets.ingest import build_bronze_asset, kafka_topic_spec
+from shop_analytics.assets.maintenance import (
+    lakehouse_maintenance,
+    lakehouse_maintenance_job,
+    lakehouse_maintenance_schedule,
+)
 from shop_analytics.assets.silver import SILVER_EVENT_ASSETS, SILVER_REFERENCE_ASSETS, silver_key
+from shop_analytics.assets.silver_derived import SILVER_DERIVED_ASSETS
 from shop_analytics.assets.simulation import simulate_shop_job
 from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.jobs import bronze_ingest_job, silver_job
@@ -30,6 +36,11 @@ def silver_by_bronze() -> dict[AssetKey, list[AssetKey]]:
     return mapping
 
 
+def derived_silver_keys() -> list[AssetKey]:
+    """Silver tables derived from other silver tables (windows, sessions, anomalies)."""
+    return [key for assets_def in SILVER_DERIVED_ASSETS for key in assets_def.keys]
+
+
 def build_definitions(resources: dict[str, Any]) -> Definitions:
     """The whole code location around the given resources (tests pass their own)."""
     return Definitions(
@@ -38,11 +49,14 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
             *(build_bronze_asset(stream) for stream in BRONZE_STREAMS),
             *SILVER_REFERENCE_ASSETS,
             *SILVER_EVENT_ASSETS,
+            *SILVER_DERIVED_ASSETS,
+            lakehouse_maintenance,
         ],
-        jobs=[bronze_ingest_job, silver_job, simulate_shop_job],
+        jobs=[bronze_ingest_job, silver_job, simulate_shop_job, lakehouse_maintenance_job],
+        schedules=[lakehouse_maintenance_schedule],
         sensors=[
             build_kafka_offsets_sensor(BRONZE_STREAMS, bronze_ingest_job),
-            build_bronze_to_silver_sensor(bronze_ingest_job, silver_job, silver_by_bronze()),
+            build_bronze_to_silver_sensor(bronze_ingest_job, silver_job, silver_by_bronze(), derived_silver_keys()),
         ],
         resources=resources,
     )

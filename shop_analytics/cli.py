@@ -33,22 +33,36 @@ cli.add_command(simulate)
 
 
 @cli.command()
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True, help="Days of past event time to simulate.")
-@click.option("--customers", type=click.IntRange(min=1), default=2000, show_default=True, help="Customers in the simulated world.")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="Days of past event time to simulate.",
+)
+@click.option(
+    "--customers", type=click.IntRange(min=1), default=2000, show_default=True, help="Customers in the simulated world."
+)
 @click.option("--seed", type=int, default=42, show_default=True)
-def demo(days: float, customers: int, seed: int) -> None:
+@click.option(
+    "--faults/--no-faults",
+    default=False,
+    show_default=True,
+    help="Inject faults (1% malformed, invalid, re-sent and late events) to see the dead letter and the quarantine.",
+)
+def demo(days: float, customers: int, seed: int, faults: bool) -> None:
     """Start the platform, stream events, run the asset graph, print what landed."""
-    from shop_analytics.demo import format_counts, run_demo
+    from shop_analytics.demo import DEMO_FAULTS, format_counts, run_demo
 
     settings = PlatformSettings.from_env()
-    counts = run_demo(settings, days=days, customers=customers, seed=seed)
+    counts = run_demo(settings, days=days, customers=customers, seed=seed, faults=DEMO_FAULTS if faults else None)
     click.echo(format_counts(counts))
-    lost = [c for c in counts if c.in_bronze != c.in_kafka]
+    lost = [c for c in counts if c.in_bronze + c.dead_lettered != c.in_kafka]
     if lost:
-        raise click.ClickException(f"bronze does not match Kafka for {[c.topic for c in lost]}")
+        raise click.ClickException(f"bronze + dead letter does not match Kafka for {[c.topic for c in lost]}")
     click.echo(
-        "\nAll records are in bronze. Next: `make dev` opens Dagster on http://127.0.0.1:3000 "
-        "(lineage: kafka → bronze); `make down` stops the platform."
+        "\nEvery record in Kafka is in bronze or the dead letter. Next: `make dev` opens Dagster on "
+        "http://127.0.0.1:3000 (lineage: kafka → bronze → silver); `make down` stops the platform."
     )
 
 

@@ -31,12 +31,14 @@ from shop_analytics.resources.environments import build_resources
 from shop_analytics.silver.entities import EVENT_ENTITIES, REFERENCE_ENTITIES
 from shop_analytics.silver.tables import QUARANTINE
 from shop_analytics.simulator.config import SimulationConfig
+from shop_analytics.simulator.faults import FaultRates
 from shop_analytics.simulator.runner import run_simulation
 from shop_analytics.simulator.world import WorldSize
 
 log = logging.getLogger(__name__)
 
 DEMO_PRODUCTS = 200
+DEMO_FAULTS = FaultRates(malformed=0.01, invalid=0.01, duplicate=0.01, late=0.01)
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -46,11 +48,14 @@ class StreamCount:
     table: str
     in_kafka: int
     in_bronze: int
+    dead_lettered: int = 0
     in_silver: int = 0
     quarantined: int = 0
 
 
-def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int) -> list[StreamCount]:
+def run_demo(
+    settings: PlatformSettings, days: float, customers: int, seed: int, faults: FaultRates | None = None
+) -> list[StreamCount]:
     log.info("1/5 platform: starting the broker and the schema registry (jars resolve once)")
     services.up(settings)
     jars.resolve(settings, jars.SPARK)
@@ -63,6 +68,8 @@ def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int)
             seed=seed,
             bootstrap=settings.kafka_bootstrap,
             schema_registry_url=settings.registry_url,
+            faults=faults or FaultRates(),
+            manifest_path=str(settings.state_dir / "demo-faults.jsonl") if faults else None,
         )
     )
     log.info("simulator: %s records delivered, %s failed", f"{summary.delivered:,}", summary.failed)
@@ -109,8 +116,9 @@ def run_demo(settings: PlatformSettings, days: float, customers: int, seed: int)
             continue
         table = f"{resources['ingest'].bronze_namespace}.{stream.table}"
         in_bronze = _rows(catalog, table)
+        dead_lettered = _count_where(catalog, resources["ingest"].dead_letter_table_name, "kafka_topic", stream.topic)
         silver, quarantined = _silver_counts(catalog, resources["silver"].namespace, stream.table)
-        counts.append(StreamCount(stream.topic, table, in_kafka, in_bronze, silver, quarantined))
+        counts.append(StreamCount(stream.topic, table, in_kafka, in_bronze, dead_lettered, silver, quarantined))
     return counts
 
 
@@ -139,12 +147,15 @@ def _silver_counts(catalog, namespace: str, name: str) -> tuple[int, int]:
     if name not in entities:
         return 0, 0
     silver = _rows(catalog, entities[name].table.qualified_in(namespace))
-    quarantine = QUARANTINE.qualified_in(namespace)
-    quarantined = 0
-    if catalog.table_exists(quarantine):
-        scan = catalog.load_table(quarantine).scan(row_filter=EqualTo("entity", name), selected_fields=("entity",))
-        quarantined = scan.to_arrow().num_rows
-    return silver, quarantined
+    return silver, _count_where(catalog, QUARANTINE.qualified_in(namespace), "entity", name)
+
+
+def _count_where(catalog, table: str, column: str, value: str) -> int:
+    if not catalog.table_exists(table):
+        return 0
+    return (
+        catalog.load_table(table).scan(row_filter=EqualTo(column, value), selected_fields=(column,)).to_arrow().num_rows
+    )
 
 
 def _instance() -> DagsterInstance:
@@ -156,12 +167,16 @@ def _instance() -> DagsterInstance:
 
 
 def format_counts(counts: list[StreamCount]) -> str:
-    lines = [f"{'topic':<22} {'in Kafka':>10} {'in bronze':>10} {'in silver':>10} {'quarantined':>12}  bronze table"]
+    fields = ("in_kafka", "in_bronze", "dead_lettered", "in_silver", "quarantined")
+    lines = [
+        f"{'topic':<20} {'in Kafka':>9} {'in bronze':>10} {'dead letter':>12} {'in silver':>10} {'quarantined':>12}"
+    ]
     for row in counts:
+        values = [getattr(row, f) for f in fields]
         lines.append(
-            f"{row.topic:<22} {row.in_kafka:>10,} {row.in_bronze:>10,} {row.in_silver:>10,} {row.quarantined:>12,}  {row.table}"
+            f"{row.topic:<20} {values[0]:>9,} {values[1]:>10,} {values[2]:>12,} {values[3]:>10,} {values[4]:>12,}"
         )
-    total = [sum(getattr(r, f) for r in counts) for f in ("in_kafka", "in_bronze", "in_silver", "quarantined")]
-    lines.append(f"{'total':<22} {total[0]:>10,} {total[1]:>10,} {total[2]:>10,} {total[3]:>12,}")
+    total = [sum(getattr(r, f) for r in counts) for f in fields]
+    lines.append(f"{'total':<20} {total[0]:>9,} {total[1]:>10,} {total[2]:>12,} {total[3]:>10,} {total[4]:>12,}")
     lines.append("(silver: one row per event after de-duplication; reference topics: one row per key)")
     return "\n".join(lines)

@@ -128,3 +128,22 @@ def test_dbt_session_gets_the_lakehouse_catalog_with_expanded_jars(tmp_path: Pat
 def test_aws_resource_sets_no_spark_session() -> None:
     resource = LakehouseDbtCliResource(project_dir=str(DBT_PROJECT_DIR), target="aws")
     assert resource.dbt_environ() == {}
+
+
+def test_gold_assets_load_in_definitions_with_the_dbt_resource(tmp_path: Path) -> None:
+    from dagster import Definitions
+
+    from shop_analytics.assets.dbt import gold_dbt_assets
+
+    settings = PlatformSettings.from_env({}, state_dir=tmp_path)
+    defs = Definitions(
+        assets=[gold_dbt_assets],
+        resources={"dbt": local_dbt_resource(lakehouse.spark_conf(settings), lakehouse.pyiceberg_properties(settings))},
+    )
+    Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    assert AssetKey(["gold", "customer_rfm"]) in graph.get_all_asset_keys()
+    assert graph.get(AssetKey(["gold", "store_performance"])).parent_keys == {
+        AssetKey(["gold", "fct_daily_store_sales"]),
+        AssetKey(["gold", "dim_stores"]),
+    }

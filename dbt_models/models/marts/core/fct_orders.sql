@@ -21,6 +21,10 @@ statuses as (
     select * from {{ ref('int_order_status_pivoted') }}
 ),
 
+status_changes as (
+    select * from {{ ref('stg_order_status') }}
+),
+
 {% if is_incremental() %}
 window_start as (
     select {{ incremental_window_start('ordered_at') }} as window_start
@@ -33,7 +37,7 @@ touched_orders as (
     where sales.ordered_at >= window_start.window_start
     union
     select status_changes.order_id
-    from {{ ref('stg_order_status') }} as status_changes
+    from status_changes
     cross join window_start
     where status_changes.changed_at >= window_start.window_start
 ),

@@ -19,6 +19,8 @@ Rules:
 
   - fewer than ``min_baseline`` baseline windows (default 12, the full baseline): no score,
     never an anomaly (too little history to judge);
+  - a baseline averaging fewer than ``min_baseline_orders`` orders per window (default 1):
+    no score (too few sales to judge; one order in a quiet channel is not an anomaly);
   - zero-variance baseline (every baseline window had the same value): when the
     observation equals it, no score and no anomaly; when it differs, the z-score is
     unbounded, so ``score`` is +/-Infinity (sign of the deviation) and the window is an
@@ -73,6 +75,10 @@ class AnomalyConfig:
     zscore_window_kind: str = TUMBLING_5M
     conversion_window_kind: str = SLIDING_1H
     max_item_count: int = 100
+    # Too few sales to judge: a quiet channel's baseline of zero-order windows would make
+    # every single order an unbounded z-score. Below this many orders per baseline window
+    # on average, windows are not z-scored.
+    min_baseline_orders: float = 1.0
 
     def __post_init__(self) -> None:
         if not 2 <= self.min_baseline <= self.baseline_windows:
@@ -125,10 +131,15 @@ def zscore_anomalies(windows: DataFrame, config: AnomalyConfig) -> DataFrame:
             for metric, rule in ZSCORE_METRICS
         )
     )
+    orders_level = F.aggregate(
+        F.transform("history", _values("orders")), F.lit(0.0), lambda acc, x: acc + x
+    ) / F.greatest(F.size("history"), F.lit(1))
+    keys = ("channel", "location_id", "window_start", "window_end", "orders_level")
     frame = (
         scored_kind.select("channel", "location_id", "window_start", "window_end", *metrics, history.alias("history"))
-        .select("channel", "location_id", "window_start", "window_end", F.explode(per_metric).alias("m"))
-        .select("channel", "location_id", "window_start", "window_end", "m.*")
+        .withColumn("orders_level", orders_level)
+        .select(*keys, F.explode(per_metric).alias("m"))
+        .select(*keys, "m.*")
         .withColumn("n", F.size("baseline"))
     )
     frame = frame.withColumn(
@@ -144,6 +155,7 @@ def zscore_anomalies(windows: DataFrame, config: AnomalyConfig) -> DataFrame:
     unbounded = F.when(observed > mean, F.lit(float("inf"))).otherwise(F.lit(float("-inf")))
     score = (
         F.when(F.col("n") < config.min_baseline, F.lit(None))
+        .when(F.col("orders_level") < config.min_baseline_orders, F.lit(None))
         .when(stddev > 0, (observed - mean) / stddev)
         .when(observed == mean, F.lit(None))
         .otherwise(unbounded)

@@ -29,8 +29,10 @@ BASELINE = [1_000, 1_100, 900, 1_050, 950, 1_000, 1_020, 980, 1_010, 990, 1_000,
 SPIKE_AT = "2026-01-05 10:00:00"  # the 13th window of a series
 
 
-def series(store: str, revenues: list[int], start: datetime = START, kind: str = TUMBLING_5M) -> list[dict]:
-    """Consecutive 5-minute windows of one store, one order each."""
+def series(
+    store: str, revenues: list[int], start: datetime = START, kind: str = TUMBLING_5M, orders: list[int] | None = None
+) -> list[dict]:
+    """Consecutive 5-minute windows of one store, one order each unless ``orders`` says."""
     rows = []
     for i, revenue in enumerate(revenues):
         begin = start + timedelta(minutes=5 * i)
@@ -41,7 +43,7 @@ def series(store: str, revenues: list[int], start: datetime = START, kind: str =
             "channel": "store",
             "location_id": store,
             "revenue_cents": revenue,
-            "orders": 1,
+            "orders": orders[i] if orders else 1,
         })  # fmt: skip
     return rows
 
@@ -129,6 +131,16 @@ def test_too_short_baseline_gives_no_score(spark, by_entity) -> None:
     # The same spike is scored once fewer baseline windows are enough.
     scored = zscore_anomalies(frame(spark, SALES_WINDOWS, series("short", SHORT)), AnomalyConfig(min_baseline=5))
     assert [(r["rule"], r["observed"]) for r in records(scored)] == [(ZSCORE_REVENUE, 100_000.0)]
+
+
+def test_a_sale_in_a_quiet_channel_is_not_scored(spark) -> None:
+    # Twelve active windows without an order (visits only), then one order: no baseline of sales to judge by.
+    quiet = series("quiet", [0] * 12 + [3_000], orders=[0] * 12 + [1])
+    assert records(zscore_anomalies(frame(spark, SALES_WINDOWS, quiet), AnomalyConfig())) == []
+    busy_enough = AnomalyConfig(min_baseline_orders=0.0)
+    assert {r["score"] for r in records(zscore_anomalies(frame(spark, SALES_WINDOWS, quiet), busy_enough))} == {
+        math.inf
+    }
 
 
 def test_windows_older_than_the_horizon_are_not_baseline(by_entity) -> None:

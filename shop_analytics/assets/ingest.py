@@ -1,11 +1,12 @@
 """Kafka topics as external assets and the bronze ingest asset fed by each of them."""
 
-
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset
 
+from shop_analytics.ops.ingest_runs import IngestRunRecord, append_ingest_runs
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
@@ -69,7 +70,10 @@ def build_bronze_asset(stream: BronzeStream):
         committed_before = committed_offsets(checkpoint, stream.topic)
         context.log.info(
             "Ingesting %s into %s from offsets %s (topic end %s)",
-            stream.topic, table, committed_before or "earliest", kafka.end_offsets(stream.topic),
+            stream.topic,
+            table,
+            committed_before or "earliest",
+            kafka.end_offsets(stream.topic),
         )
         result = ingest_topic(
             spark.spark_session,
@@ -88,10 +92,16 @@ def build_bronze_asset(stream: BronzeStream):
         lag = offsets.lag(kafka.end_offsets(stream.topic), committed)
         context.log.info(
             "%s: %d records in %d micro-batches (%d to bronze, %d dead-lettered) in %.1f s; committed %s",
-            stream.topic, result.rows, len(result.batches), result.bronze_rows, result.dead_letter_rows,
-            result.duration_s, committed,
+            stream.topic,
+            result.rows,
+            len(result.batches),
+            result.bronze_rows,
+            result.dead_letter_rows,
+            result.duration_s,
+            committed,
         )
         metadata = ingest_metadata(result, committed_before, committed, lag, table, _row_count(iceberg, table))
+        append_ingest_runs(iceberg.load(), [ingest_run_record(context.run_id, stream.topic, table, metadata)])
         return MaterializeResult(metadata=metadata)
 
     return _bronze
@@ -127,6 +137,26 @@ def ingest_metadata(
         "table": MetadataValue.text(table),
         "table_rows": MetadataValue.int(table_rows),
     }
+
+
+def ingest_run_record(run_id: str, topic: str, table: str, metadata: dict[str, MetadataValue]) -> IngestRunRecord:
+    """The run's row of ``ops.ingest_runs``, from the materialization's own figures."""
+    value = {key: entry.value for key, entry in metadata.items()}
+    return IngestRunRecord(
+        run_id=run_id,
+        topic=topic,
+        table=table,
+        rows_in=value["rows_in"],
+        bronze_rows=value["rows_bronze"],
+        dead_lettered=value["rows_dead_lettered"],
+        micro_batches=value["micro_batches"],
+        duration_s=value["duration_s"],
+        batch_duration_s_max=value["batch_duration_s_max"],
+        rows_per_s=value["rows_per_s"],
+        consumer_lag=value["consumer_lag"],
+        newest_event_age_s=value["newest_event_age_s"] or None,
+        finished_at=datetime.now(UTC),
+    )
 
 
 def _row_count(iceberg: IcebergCatalogResource, table: str) -> int:

@@ -119,10 +119,15 @@ def test_produced_equals_bronze_plus_dead_letter_exactly_once(slice_defs, instan
         assert len(set(bronze) | set(dead)) == in_kafka, f"{stream.topic}: a coordinate twice"
         if in_kafka == 0:
             continue
-        metadata = instance.get_latest_materialization_event(stream.bronze_key).asset_materialization.metadata
+        event = instance.get_latest_materialization_event(stream.bronze_key)
+        metadata = event.asset_materialization.metadata
         assert metadata["rows_in"].value == in_kafka
         assert metadata["rows_dead_lettered"].value == len(dead)
         assert metadata["consumer_lag"].value == 0
+        # The run's figures are also in ops.ingest_runs, for the dashboards.
+        runs = catalog.load_table("ops.ingest_runs").scan(row_filter=EqualTo("run_id", event.run_id)).to_arrow()
+        [row] = [r for r in runs.to_pylist() if r["topic"] == stream.topic]
+        assert (row["rows_in"], row["dead_lettered"], row["consumer_lag"]) == (in_kafka, len(dead), 0)
 
     malformed = [e for e in read_manifest(manifest) if e.fault == "malformed"]
     assert malformed, "the simulation injected no malformed record"

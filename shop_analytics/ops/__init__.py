@@ -1,0 +1,1 @@
+"""The pipeline's own records (``ops`` namespace): what each run did, for the dashboards."""

@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     AssetSelection,
     Config,
+    DefaultScheduleStatus,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -149,5 +150,7 @@ lakehouse_maintenance_schedule = ScheduleDefinition(
     job=lakehouse_maintenance_job,
     cron_schedule="0 3 * * *",
     execution_timezone="UTC",
+    # On by default: streaming appends make small files and snapshots every few seconds.
+    default_status=DefaultScheduleStatus.RUNNING,
     description="Daily lakehouse maintenance at 03:00 UTC.",
 )

@@ -1,0 +1,1 @@
+"""Materialization schedules and the retry policy of steps that touch services."""

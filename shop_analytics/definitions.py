@@ -6,6 +6,7 @@ from typing import Any
 
 from dagster import AssetKey, Definitions
 
+from shop_analytics.assets.dbt import gold_dbt_assets
 from shop_analytics.assets.ingest import build_bronze_asset, kafka_topic_spec
 from shop_analytics.assets.maintenance import (
     lakehouse_maintenance,
@@ -16,7 +17,7 @@ from shop_analytics.assets.silver import SILVER_EVENT_ASSETS, SILVER_REFERENCE_A
 from shop_analytics.assets.silver_derived import SILVER_DERIVED_ASSETS
 from shop_analytics.assets.simulation import simulate_shop_job
 from shop_analytics.assets.streams import BRONZE_STREAMS
-from shop_analytics.jobs import bronze_ingest_job, silver_job
+from shop_analytics.jobs import bronze_ingest_job, gold_job, silver_job
 from shop_analytics.resources.environments import build_resources
 from shop_analytics.sensors.bronze_to_silver_sensor import build_bronze_to_silver_sensor
 from shop_analytics.sensors.kafka_offsets_sensor import build_kafka_offsets_sensor
@@ -50,9 +51,10 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
             *SILVER_REFERENCE_ASSETS,
             *SILVER_EVENT_ASSETS,
             *SILVER_DERIVED_ASSETS,
+            gold_dbt_assets,
             lakehouse_maintenance,
         ],
-        jobs=[bronze_ingest_job, silver_job, simulate_shop_job, lakehouse_maintenance_job],
+        jobs=[bronze_ingest_job, silver_job, gold_job, simulate_shop_job, lakehouse_maintenance_job],
         schedules=[lakehouse_maintenance_schedule],
         sensors=[
             build_kafka_offsets_sensor(BRONZE_STREAMS, bronze_ingest_job),

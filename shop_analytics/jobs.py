@@ -19,3 +19,11 @@ silver_job = define_asset_job(
     executor_def=in_process_executor,
     description="Bronze Iceberg tables streamed (availableNow) into validated silver tables and derived ones.",
 )
+
+# dbt runs in its own process; in-process here keeps one step per run (no extra Python start).
+gold_job = define_asset_job(
+    name="gold_job",
+    selection=AssetSelection.groups("gold"),
+    executor_def=in_process_executor,
+    description="dbt build of the gold marts (models, snapshots and tests) on the silver tables.",
+)

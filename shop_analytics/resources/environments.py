@@ -1,7 +1,7 @@
 """Resources per environment, chosen by one setting (``SHOP_ENV``), in this one place.
 
 Asset code never asks which environment it runs in: it receives these resources, under
-the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver).
+the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver, dbt).
 
 - ``local`` (default): the embedded platform (settings.py) — local broker and registry,
   Spark local[2], the SQLite JDBC Iceberg catalog. Explicit settings point it elsewhere,
@@ -37,6 +37,7 @@ from shop_analytics.resources.aws_kafka import MskIamKafkaResource
 from shop_analytics.resources.aws_lakehouse import S3Access
 from shop_analytics.resources.aws_settings import AwsSettings
 from shop_analytics.resources.aws_spark import AwsJarsSparkResource, EmrServerlessSparkResource
+from shop_analytics.resources.dbt import aws_dbt_resource, local_dbt_resource
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
@@ -135,6 +136,8 @@ def local_resources(
         "iceberg": IcebergCatalogResource(name=lakehouse.CATALOG_NAME, properties=catalog_props),
         "ingest": IngestSettingsResource(checkpoint_root=overrides.checkpoint_root or str(settings.checkpoints_dir)),
         "silver": SilverSettingsResource(),
+        # dbt's own Spark session (local target) on the same catalog and settings as `spark`.
+        "dbt": local_dbt_resource(spark.spark_config, spark.sql_catalog),
     }
 
 
@@ -171,6 +174,7 @@ def aws_resources(settings: PlatformSettings, aws: AwsSettings) -> dict[str, Any
             checkpoint_root=aws.checkpoint_root, bronze_namespace=aws.glue_database_bronze
         ),
         "silver": SilverSettingsResource(namespace=aws.glue_database_silver),
+        "dbt": aws_dbt_resource(),
     }
 
 

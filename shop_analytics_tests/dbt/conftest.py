@@ -21,6 +21,7 @@ import pytest
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources.dbt import DBT_PROJECT_DIR, LakehouseDbtCliResource
+from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics_tests.dbt.silver_fixture import Expected, build_silver_data, write_silver
 
 SILVER_NAMESPACE = "dbt_test_silver"
@@ -62,7 +63,14 @@ def gold_build(spark: Any, platform_settings: PlatformSettings, tmp_path_factory
         patch.setenv("DBT_TARGET_PATH", str(target_dir))
         started = time.monotonic()
         result = materialize(
-            [gold_dbt_assets], resources={"dbt": dbt_resource(platform_settings)}, raise_on_error=False
+            [gold_dbt_assets],
+            resources={
+                "dbt": dbt_resource(platform_settings),
+                "iceberg": IcebergCatalogResource(
+                    properties={"type": "sql", **lakehouse.pyiceberg_properties(platform_settings)}
+                ),
+            },
+            raise_on_error=False,
         )
         wall_seconds = time.monotonic() - started
     run_results_files = sorted(target_dir.glob("*/run_results.json"))

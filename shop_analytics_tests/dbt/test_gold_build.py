@@ -81,6 +81,20 @@ def test_dbt_tests_surface_as_passing_asset_checks(gold_build: GoldBuild) -> Non
     assert MARTS <= checked
 
 
+def test_materializations_carry_the_row_counts_of_their_tables(gold_build: GoldBuild) -> None:
+    counts = {
+        event.asset_key.path[-1]: event.materialization.metadata["dagster/row_count"].value
+        for event in gold_build.result.get_asset_materialization_events()
+    }
+    assert set(counts) == MARTS | MATERIALIZED_INTERMEDIATES
+    assert (counts["fct_orders"], counts["fct_order_lines"], counts["dim_channel"], counts["store_performance"]) == (
+        10,
+        13,
+        3,
+        2,
+    )
+
+
 def test_marts_are_iceberg_tables_pyiceberg_reads(gold_build: GoldBuild, platform_settings: PlatformSettings) -> None:
     from pyiceberg.catalog.sql import SqlCatalog
 

@@ -14,6 +14,7 @@ from dagster import AssetKey
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources.dbt import DBT_PROJECT_DIR, SPARK_CONF_VAR, LakehouseDbtCliResource, local_dbt_resource
+from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.silver import tables as silver
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -138,7 +139,10 @@ def test_gold_assets_load_in_definitions_with_the_dbt_resource(tmp_path: Path) -
     settings = PlatformSettings.from_env({}, state_dir=tmp_path)
     defs = Definitions(
         assets=[gold_dbt_assets],
-        resources={"dbt": local_dbt_resource(lakehouse.spark_conf(settings), lakehouse.pyiceberg_properties(settings))},
+        resources={
+            "dbt": local_dbt_resource(lakehouse.spark_conf(settings), lakehouse.pyiceberg_properties(settings)),
+            "iceberg": IcebergCatalogResource(properties={"type": "sql", **lakehouse.pyiceberg_properties(settings)}),
+        },
     )
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()

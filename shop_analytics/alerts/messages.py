@@ -108,7 +108,7 @@ def check_failed(failure: CheckFailure, links: DagsterUiLinks) -> Alert:
     name = asset_name(failure.asset)
     facts: list[tuple[str, str]] = [("Asset", name), ("Check", failure.check), ("Run", failure.run_id)]
     if failure.score is not None:
-        facts.append(("Quality score", f"{failure.score:.4f}" + (f" (SLA {failure.sla:.2f})" if failure.sla else "")))
+        facts.append(("Quality score", f"{failure.score:.4f}" + (f" (SLA {failure.sla:g})" if failure.sla else "")))
     if failure.blocking_error:
         action = (
             f"Downstream assets of {name} were not materialized in this run. Read the failing expectations and "
@@ -143,7 +143,7 @@ def quality_below_sla(
     return Alert(
         level=Level.CRITICAL,
         title=f"Quality score of {name} below its SLA",
-        summary=f"*{name}* scored *{score:.4f}*, below its SLA of {sla:.2f}"
+        summary=f"*{name}* scored *{score:.4f}*, below its SLA of {sla:g}"
         + (f"; weakest dimension: {weakest}." if weakest else "."),
         action=(
             "Open the asset's checks and read the failing expectations; the weakest dimension says where to look "
@@ -154,7 +154,7 @@ def quality_below_sla(
         facts=(
             ("Asset", name),
             ("Score", f"{score:.4f}"),
-            ("SLA", f"{sla:.2f}"),
+            ("SLA", f"{sla:g}"),
             *((d.capitalize(), f"{v:.4f}") for d, v in sorted(dimensions.items())),
         ),
         links=(Link("Open asset checks", links.asset(asset) + "?view=checks"), Link("Open run", links.run(run_id))),
@@ -264,7 +264,7 @@ def resolved(incident: Incident, what_changed: str, links: Sequence[Link] = ()) 
     repeats = incident.occurrences - 1
     return Alert(
         level=Level.RESOLVED,
-        title=f"Resolved: {incident.title}",
+        title=incident.title,  # the header reads "RESOLVED: <what was wrong>"
         summary=f"{what_changed} Open for {duration(incident.duration_s)}"
         + (f"; {repeats} repeat alert{'s' if repeats != 1 else ''} suppressed." if repeats else "."),
         action="Nothing to do.",

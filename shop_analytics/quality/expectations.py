@@ -79,6 +79,7 @@ def between(
     *,
     severity: str = CRITICAL,
     where: str | None = None,
+    mostly: float | None = None,
 ) -> Expectation:
     if minimum is not None and maximum is not None:
         words = f"is between {minimum} and {maximum}"
@@ -87,7 +88,11 @@ def between(
     else:
         words = f"is at most {maximum}"
     extra: dict[str, Any] = {"row_condition": where, "condition_parser": "pandas"} if where else {}
+    if mostly is not None:
+        extra["mostly"] = mostly
     scope = f" where {where}" if where else ""
+    if mostly is not None:
+        scope += f" for {mostly:.0%} of rows"
     return _tagged(
         gxe.ExpectColumnValuesToBeBetween(
             column=column,

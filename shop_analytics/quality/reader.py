@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pandas as pd
@@ -45,8 +45,12 @@ def load(catalog: Catalog, identifier: str) -> Table:
         raise TableNotBuilt(identifier) from None
 
 
-def newest_value(table: Table, column: str) -> Any:
-    """The largest value of ``column`` over the current snapshot's data files, from their statistics."""
+def newest_value(table: Table, column: str, not_after: datetime | None = None) -> Any:
+    """The largest value of ``column`` over the current snapshot's data files, from their statistics.
+
+    With ``not_after``, files whose values all lie beyond it are passed over (day partitions of
+    events stamped in the future), unless no file is left.
+    """
     if table.current_snapshot() is None:
         return None
     files = table.inspect.files()
@@ -54,7 +58,13 @@ def newest_value(table: Table, column: str) -> Any:
     metrics = files.column("readable_metrics").to_pylist()
     bounds = [m[column]["upper_bound"] for c, m in zip(content, metrics, strict=True) if c == DATA_FILE and m]
     bounds = [b for b in bounds if b is not None]
-    return max(bounds) if bounds else None
+    if not bounds:
+        return None
+    if not_after is not None:
+        limit = _as_type_of(bounds[0], not_after)
+        present = [b for b in bounds if b <= limit]
+        return max(present) if present else min(max(bounds), limit)
+    return max(bounds)
 
 
 def day_start(value: date | datetime) -> date | datetime:
@@ -75,14 +85,21 @@ def read_scoped(
     scope: Scope,
     columns: Sequence[str] | None = None,
     since: date | datetime | None = None,
+    now: datetime | None = None,
 ) -> ScopedRows:
-    """``identifier``'s rows in ``scope``; ``since`` overrides the scope's start (companion reads)."""
+    """``identifier``'s rows in ``scope``; ``since`` overrides the scope's start (companion reads).
+
+    With ``now``, the newest day is the newest one with data up to now: an event stamped weeks
+    ahead (a broken clock, which silver quarantines) must not turn the check into a check of
+    that one row. Such rows are still read (the filter has no upper bound), so the
+    future-time expectation sees them.
+    """
     table = load(catalog, identifier)
     selected = tuple(columns) if columns else ("*",)
     row_filter: BooleanExpression = AlwaysTrue()
     start: date | datetime | None = None
     if scope.column is not None:
-        start = since if since is not None else _newest_day(table, scope.column)
+        start = since if since is not None else _newest_day(table, scope.column, now)
         if start is not None:
             row_filter = GreaterThanOrEqual(scope.column, _literal(start))
     frame = table.scan(row_filter=row_filter, selected_fields=selected).to_pandas()
@@ -95,9 +112,18 @@ def read_scoped(
     return ScopedRows(frame=frame, scope=words, start=start)
 
 
-def _newest_day(table: Table, column: str) -> date | datetime | None:
-    newest = newest_value(table, column)
+def _newest_day(table: Table, column: str, now: datetime | None) -> date | datetime | None:
+    newest = newest_value(table, column, not_after=now)
     return day_start(newest) if newest is not None else None
+
+
+def _as_type_of(value: date | datetime, now: datetime) -> date | datetime:
+    """``now`` comparable with ``value``: a date, a naive UTC time or an aware time."""
+    if not isinstance(value, datetime):
+        return now.date()
+    if value.tzinfo is None:
+        return now.astimezone(UTC).replace(tzinfo=None)
+    return now
 
 
 def column_values(catalog: Catalog, identifier: str, column: str) -> frozenset[str]:

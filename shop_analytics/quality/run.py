@@ -78,7 +78,7 @@ def run_suite(
 ) -> SuiteRun:
     """Validate ``suite``'s table; raises ``reader.TableNotBuilt`` when the table does not exist."""
     identifier = f"{namespaces.of(suite.layer)}.{suite.table}"
-    rows = reader.read_scoped(catalog, identifier, suite.scope)
+    rows = reader.read_scoped(catalog, identifier, suite.scope, now=now)
     missing: list[str] = []
     references: dict[str, frozenset[str]] = {}
     for ref in suite.references:

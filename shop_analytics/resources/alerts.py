@@ -8,7 +8,7 @@ Configured from the environment by ``build_alerts_resource``:
   With neither set, alerts are logged and everything else runs as usual.
 - ``SHOP_DAGSTER_UI_URL``: the webserver the messages link to (default http://127.0.0.1:3000).
 - ``SHOP_SLACK_API_URL``: the Web API base URL (default https://slack.com/api/).
-- Incidents are kept in ``<SHOP_STATE_DIR>/alerts/incidents.sqlite``.
+- Incidents are kept in ``<SHOP_STATE_DIR>/alerts/incidents.db``.
 """
 
 import logging
@@ -78,5 +78,5 @@ def build_alerts_resource(environ: Mapping[str, str] | None = None) -> SlackAler
         channel=value(CHANNEL_VAR) or DEFAULT_CHANNEL,
         slack_api_url=value(API_URL_VAR) or DEFAULT_API_URL,
         dagster_ui_url=value(UI_URL_VAR) or DEFAULT_UI_URL,
-        incidents_path=str(state_dir / "alerts" / "incidents.sqlite"),
+        incidents_path=str(state_dir / "alerts" / "incidents.db"),
     )

@@ -89,6 +89,10 @@ def build_check_alert_sensor(
         description="Slack alerts for failed asset checks and quality scores below their SLA; resolutions.",
     )
     def _check_alerts(context: SensorEvaluationContext, alerts: SlackAlertsResource) -> SkipReason:
+        if check_keys is None and context.repository_def is None:
+            raise RuntimeError(
+                f"{name} needs the code location's checks: pass check_keys or evaluate it in Definitions"
+            )
         keys = list(check_keys) if check_keys is not None else sorted(
             context.repository_def.asset_graph.asset_check_keys, key=lambda k: k.to_user_string()
         )  # fmt: skip
@@ -125,7 +129,7 @@ def build_check_alert_sensor(
                 outcome = notifier.resolve(
                     f"quality:{key.asset_key.to_user_string()}",
                     lambda incident, s=score, t=sla, link=check_link: resolved(
-                        incident, f"The score is {s:.4f} again (SLA {t:.2f}).", [link]
+                        incident, f"The score is {s:.4f} again (SLA {t:g}).", [link]
                     ),
                 )
             tally[outcome.value] = tally.get(outcome.value, 0) + 1

@@ -70,5 +70,5 @@ def test_failed_blocking_check_stops_downstream_sends_one_critical_alert_and_res
     assert fixed.success and instance.get_latest_materialization_event(WINDOWS) is not None
     assert len(slack.messages) == 2
     resolution = slack.messages[1]
-    assert resolution.text.startswith(":white_check_mark: [RESOLVED] Resolved: Blocking check great_expectations")
+    assert resolution.text.startswith(":white_check_mark: [RESOLVED] Blocking check great_expectations")
     assert "2 repeat alerts suppressed" in resolution.block_texts()  # one failure seen three times

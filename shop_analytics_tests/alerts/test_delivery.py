@@ -84,7 +84,7 @@ def test_without_slack_alerts_are_logged_and_incidents_still_tracked(
 ) -> None:
     alerts = build_alerts_resource({"SHOP_STATE_DIR": str(tmp_path)})
     assert not alerts.configured
-    assert Path(alerts.incidents_path) == tmp_path.resolve() / "alerts" / "incidents.sqlite"
+    assert Path(alerts.incidents_path) == tmp_path.resolve() / "alerts" / "incidents.db"
 
     with caplog.at_level(logging.WARNING):
         outcomes = [alerts.notifier().open(ALERT), alerts.notifier().open(ALERT)]

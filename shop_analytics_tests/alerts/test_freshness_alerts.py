@@ -66,6 +66,6 @@ def test_stale_streaming_asset_warns_then_goes_critical_then_resolves(
     tick(sensor, instance, bot_alerts)
     assert len(slack.messages) == 3
     resolution = slack.messages[2]
-    assert resolution.text.startswith(":white_check_mark: [RESOLVED] Resolved: silver/orders is stale")
+    assert resolution.text.startswith(":white_check_mark: [RESOLVED] silver/orders is stale")
     assert "silver/orders is fresh again." in resolution.block_texts()
     assert "incident `freshness:silver/orders`" in resolution.block_texts()

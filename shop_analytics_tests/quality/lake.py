@@ -77,6 +77,12 @@ class TestLake:
     def write_silver(self, spec: SilverTable, rows: Iterable[Mapping]) -> None:
         self.write(self.names.silver, spec.name, spec.columns, rows)
 
+    def append_silver(self, spec: SilverTable, rows: Iterable[Mapping]) -> None:
+        """Append ``rows`` to an existing silver table (a new data file)."""
+        schema = arrow_schema(spec.columns)
+        table = self.catalog.load_table(f"{self.names.silver}.{spec.name}")
+        table.append(pa.Table.from_pylist([dict(r) for r in rows], schema=schema))
+
 
 def new_lake(catalog: Catalog, properties: dict[str, str]) -> TestLake:
     tag = uuid.uuid4().hex[:8]

@@ -117,3 +117,16 @@ def test_score_below_the_sla_is_flagged_in_metadata(lake: TestLake) -> None:
     assert run.evaluation is not None and run.evaluation.severity.value == "WARN"
     assert run.success  # warnings do not fail (or block) anything
     assert run.meta("below_sla") is True and run.meta("quality_sla") == 0.999
+
+
+def test_an_event_stamped_weeks_ahead_does_not_take_over_the_newest_day(lake: TestLake) -> None:
+    lake.write_silver(t.ORDERS, orders(6))
+    ahead = order_row(99, event_time=order_row(0)["event_time"] + timedelta(days=20))
+    lake.append_silver(t.ORDERS, [ahead])  # a second data file, holding only the future day
+
+    run = run_check(lake, ORDERS_KEY)
+
+    assert run.meta("rows_checked") == 7  # the newest real day, and the future row with it
+    assert run.meta("scope").startswith("event_time >= 2026-11-24T00:00:00")
+    (future,) = [e for d, e in run.failing().items() if d.startswith("event_time is at most")]
+    assert future["sample_rows"][0]["event_id"] == "ev-99" and future["severity"] == "warning"

@@ -135,6 +135,10 @@ def check_failed(failure: CheckFailure, links: DagsterUiLinks) -> Alert:
     )
 
 
+def quality_key(asset: Path) -> str:
+    return f"quality:{asset_name(asset)}"
+
+
 def quality_below_sla(
     asset: Path, score: float, sla: float, dimensions: Mapping[str, float], run_id: str, links: DagsterUiLinks
 ) -> Alert:
@@ -150,7 +154,7 @@ def quality_below_sla(
             "(completeness: missing values upstream; validity: values out of range; consistency: duplicates, "
             "orphans or totals that do not add up). Scores over time are in ops.quality_scores."
         ),
-        incident_key=f"quality:{name}",
+        incident_key=quality_key(asset),
         facts=(
             ("Asset", name),
             ("Score", f"{score:.4f}"),

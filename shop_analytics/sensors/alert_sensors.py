@@ -45,8 +45,10 @@ from shop_analytics.alerts.messages import (
     anomaly_spike,
     capacity_summary,
     check_failed,
+    check_key,
     metric_rising,
     quality_below_sla,
+    quality_key,
     resolved,
     run_summary,
 )
@@ -111,7 +113,7 @@ def build_check_alert_sensor(
             check_link = Link("Open check", links.asset_check(failure.asset, failure.check))
             if evaluation.passed:
                 outcome = notifier.resolve(
-                    f"check:{key.asset_key.to_user_string()}:{key.name}",
+                    check_key(failure.asset, failure.check),
                     lambda incident, link=check_link: resolved(incident, "The check passes again.", [link]),
                 )
             else:
@@ -127,7 +129,7 @@ def build_check_alert_sensor(
                 outcome = notifier.open(quality_below_sla(failure.asset, score, sla, dimensions, record.run_id, links))
             else:
                 outcome = notifier.resolve(
-                    f"quality:{key.asset_key.to_user_string()}",
+                    quality_key(failure.asset),
                     lambda incident, s=score, t=sla, link=check_link: resolved(
                         incident, f"The score is {s:.4f} again (SLA {t:g}).", [link]
                     ),

@@ -52,17 +52,18 @@ cli.add_command(simulate)
 )
 def demo(days: float, customers: int, seed: int, faults: bool) -> None:
     """Start the platform, stream events, run the asset graph, print what landed."""
-    from shop_analytics.demo import DEMO_FAULTS, format_counts, run_demo
+    from shop_analytics.demo import DEMO_FAULTS, format_counts, format_marts, mart_rows, run_demo
 
     settings = PlatformSettings.from_env()
     counts = run_demo(settings, days=days, customers=customers, seed=seed, faults=DEMO_FAULTS if faults else None)
     click.echo(format_counts(counts))
+    click.echo("\n" + format_marts(mart_rows()))
     lost = [c for c in counts if c.in_bronze + c.dead_lettered != c.in_kafka]
     if lost:
         raise click.ClickException(f"bronze + dead letter does not match Kafka for {[c.topic for c in lost]}")
     click.echo(
         "\nEvery record in Kafka is in bronze or the dead letter. Next: `make dev` opens Dagster on "
-        "http://127.0.0.1:3000 (lineage: kafka → bronze → silver); `make down` stops the platform."
+        "http://127.0.0.1:3000 (lineage: kafka → bronze → silver → gold); `make down` stops the platform."
     )
 
 

@@ -3,9 +3,9 @@ and print what landed where.
 
 Steps: platform up (jars resolved once) → a seeded backfill simulation into Kafka → the
 Kafka offsets sensor's tick → the bronze run it requests → the bronze-to-silver sensor's
-evaluation of that run → the silver run it requests; runs execute against the Dagster
+evaluation of that run → the silver run it requests → the gold (dbt) run; runs execute against the Dagster
 instance in DAGSTER_HOME (so `dagster dev` shows them afterwards) → counts per topic,
-bronze, silver and quarantine.
+bronze, silver and quarantine, and rows per gold mart.
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ class StreamCount:
 def run_demo(
     settings: PlatformSettings, days: float, customers: int, seed: int, faults: FaultRates | None = None
 ) -> list[StreamCount]:
-    log.info("1/5 platform: starting the broker and the schema registry (jars resolve once)")
+    log.info("1/6 platform: starting the broker and the schema registry (jars resolve once)")
     services.up(settings)
     jars.resolve(settings, jars.SPARK)
 
-    log.info("2/5 simulator: %.1f day(s) of a shop with %d customers, seed %d", days, customers, seed)
+    log.info("2/6 simulator: %.1f day(s) of a shop with %d customers, seed %d", days, customers, seed)
     summary = run_simulation(
         SimulationConfig(
             days=days,
@@ -78,7 +78,7 @@ def run_demo(
     resources = build_resources({**os.environ, "SHOP_ENV": "local"})
     defs = build_definitions(resources)
     with _instance() as instance:
-        log.info("3/5 sensor: comparing topic end offsets with what bronze committed")
+        log.info("3/6 sensor: comparing topic end offsets with what bronze committed")
         sensor = defs.get_sensor_def("kafka_offsets_sensor")
         result = sensor(
             build_sensor_context(instance=instance, resources={"kafka": resources["kafka"]}, definitions=defs)
@@ -86,12 +86,12 @@ def run_demo(
         assert isinstance(result, SensorResult)
         for request in result.run_requests or []:
             log.info(
-                "4/5 run %s: bronze ingest of %d topic(s) through Spark availableNow",
+                "4/6 run %s: bronze ingest of %d topic(s) through Spark availableNow",
                 request.run_key,
                 len(request.asset_selection or []),
             )
             bronze_run = _execute(defs, instance, "bronze_ingest_job", request)
-            log.info("5/5 bronze_to_silver_sensor: silver for the bronze tables that run wrote")
+            log.info("5/6 bronze_to_silver_sensor: silver for the bronze tables that run wrote")
             silver_request = defs.get_sensor_def("bronze_to_silver_sensor")(
                 build_run_status_sensor_context(
                     sensor_name="bronze_to_silver_sensor",
@@ -103,6 +103,8 @@ def run_demo(
             )
             if isinstance(silver_request, RunRequest):
                 _execute(defs, instance, "silver_job", silver_request)
+                log.info("6/6 gold: dbt build of the marts on silver (dbt-spark session)")
+                _execute(defs, instance, "gold_job", RunRequest(tags={"shop/trigger": "demo"}))
         if not result.run_requests:
             log.info("sensor: %s", result.skip_reason.skip_message if result.skip_reason else "nothing to do")
 
@@ -164,6 +166,21 @@ def _instance() -> DagsterInstance:
     except Exception:
         log.warning("DAGSTER_HOME is not set: the runs are kept in memory only (use `make demo` to keep them)")
         return DagsterInstance.ephemeral()
+
+
+def mart_rows(namespace: str = "gold") -> dict[str, int]:
+    """Rows per table in the gold namespace (the dbt marts), read through PyIceberg."""
+    catalog = build_resources({**os.environ, "SHOP_ENV": "local"})["iceberg"].load()
+    if namespace not in {ns[0] for ns in catalog.list_namespaces()}:
+        return {}
+    return {".".join(t): _rows(catalog, ".".join(t)) for t in sorted(catalog.list_tables(namespace))}
+
+
+def format_marts(rows: dict[str, int]) -> str:
+    if not rows:
+        return "no gold marts yet"
+    width = max(len(name) for name in rows)
+    return "\n".join(f"{name:<{width}} {count:>10,}" for name, count in rows.items())
 
 
 def format_counts(counts: list[StreamCount]) -> str:

@@ -1,7 +1,7 @@
 """Resources per environment, chosen by one setting (``SHOP_ENV``), in this one place.
 
 Asset code never asks which environment it runs in: it receives these resources, under
-the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver, dbt).
+the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver, dbt, alerts, quality).
 
 - ``local`` (default): the embedded platform (settings.py) — local broker and registry,
   Spark local[2], the SQLite JDBC Iceberg catalog. Explicit settings point it elsewhere,
@@ -33,6 +33,7 @@ from typing import Any
 from shop_analytics.platform import lakehouse, spark_cluster
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources import aws_lakehouse
+from shop_analytics.resources.alerts import build_alerts_resource
 from shop_analytics.resources.aws_kafka import MskIamKafkaResource
 from shop_analytics.resources.aws_lakehouse import S3Access
 from shop_analytics.resources.aws_settings import AwsSettings
@@ -41,6 +42,7 @@ from shop_analytics.resources.dbt import aws_dbt_resource, local_dbt_resource
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
 from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.quality import build_quality_resource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.silver import SilverSettingsResource
 from shop_analytics.resources.spark import LakehouseSparkResource
@@ -86,9 +88,7 @@ def spark_master(environ: Mapping[str, str]) -> str:
     """The local environment's Spark master: ``SHOP_SPARK_MASTER``, else ``local[2]``."""
     master = (environ.get(SPARK_MASTER_VAR) or "").strip() or DEFAULT_SPARK_MASTER
     if not (master.startswith(("local", "spark://"))):
-        raise ValueError(
-            f"{SPARK_MASTER_VAR}={master!r} is not a Spark master here: use local[N] or spark://host:port"
-        )
+        raise ValueError(f"{SPARK_MASTER_VAR}={master!r} is not a Spark master here: use local[N] or spark://host:port")
     return master
 
 
@@ -198,7 +198,20 @@ def environment_name(environ: Mapping[str, str] | None = None) -> str:
 def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     name = environment_name(environ)
-    return ENVIRONMENTS[name](PlatformSettings.from_env(environ), environ)
+    resources = ENVIRONMENTS[name](PlatformSettings.from_env(environ), environ)
+    # Alerts and quality read the same SHOP_* variables everywhere; their namespaces follow
+    # the environment's (Glue databases on AWS).
+    quality = build_quality_resource(environ)
+    if name == "aws":
+        aws = AwsSettings.from_env(environ)
+        quality = quality.model_copy(
+            update={
+                "bronze_namespace": aws.glue_database_bronze,
+                "silver_namespace": aws.glue_database_silver,
+                "gold_namespace": aws.glue_database_gold,
+            }
+        )
+    return {**resources, "alerts": build_alerts_resource(environ), "quality": quality}
 
 
 def dbt_target(environ: Mapping[str, str] | None = None) -> str:

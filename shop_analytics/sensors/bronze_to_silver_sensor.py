@@ -27,11 +27,18 @@ def silver_selection(
     materialized: Sequence[AssetKey],
     silver_by_bronze: Mapping[AssetKey, Sequence[AssetKey]],
     derived: Sequence[AssetKey] = (),
+    never_materialized: Sequence[AssetKey] = (),
 ) -> list[AssetKey]:
-    """Silver keys fed by ``materialized`` bronze keys; the derived keys when any event table runs."""
+    """Silver keys fed by ``materialized`` bronze keys, plus silver keys never materialized
+    (their run creates the table, empty if need be: dbt's sources must exist even for a
+    family with no events yet); the derived keys when any of those runs."""
     selected: list[AssetKey] = []
     for key in materialized:
         selected += [k for k in silver_by_bronze.get(key, ()) if k not in selected]
+    if selected:
+        selected += [
+            k for keys in silver_by_bronze.values() for k in keys if k in never_materialized and k not in selected
+        ]
     if selected:
         selected += [k for k in derived if k not in selected]
     return selected
@@ -53,7 +60,14 @@ def build_bronze_to_silver_sensor(
     )
     def bronze_to_silver_sensor(context: RunStatusSensorContext):
         materialized = sorted(context.dagster_run.asset_selection or (), key=lambda k: k.to_user_string())
-        selection = silver_selection(materialized, silver_by_bronze, derived)
+        instance = context.instance
+        never = [
+            key
+            for keys in silver_by_bronze.values()
+            for key in keys
+            if instance.get_latest_materialization_event(key) is None
+        ]
+        selection = silver_selection(materialized, silver_by_bronze, derived, never)
         if not selection:
             return SkipReason(f"run {context.dagster_run.run_id} materialized no bronze table that feeds silver")
         return RunRequest(run_key=f"silver-after-{context.dagster_run.run_id}", asset_selection=selection)

@@ -1,5 +1,5 @@
-"""The quality and alerting objects wired into the code location as definitions.py will wire
-them: the whole thing must load (resource keys, op and sensor names, check targets)."""
+"""The quality and alerting objects as the code location wires them: the whole thing loads
+(resource keys, op and sensor names, check targets), with policies and retries attached."""
 
 from __future__ import annotations
 
@@ -7,64 +7,14 @@ from pathlib import Path
 
 from dagster import AssetKey, Definitions
 
-from shop_analytics.assets.checks import build_quality_checks
-from shop_analytics.quality.freshness import apply_freshness_policies, build_freshness_checks, freshness_policies_of
-from shop_analytics.resources.alerts import build_alerts_resource
-from shop_analytics.resources.quality import build_quality_resource
-from shop_analytics.schedules.materialization import (
-    build_daily_maintenance_schedule,
-    build_hourly_silver_aggregates_schedule,
-    silver_aggregates_job,
-)
 from shop_analytics.schedules.retries import SERVICE_RETRY_POLICY
-from shop_analytics.sensors.alert_sensors import (
-    build_capacity_summary_sensor,
-    build_check_alert_sensor,
-    build_pipeline_health_sensor,
-    build_run_summary_sensor,
-)
-from shop_analytics.sensors.freshness_alerts import build_freshness_alert_sensor, build_freshness_checks_sensor
-from shop_analytics.sensors.run_failure_alerts import build_run_failure_alert_sensor
 
 
 def test_the_code_location_loads_with_checks_freshness_alerts_and_schedules(tmp_path: Path) -> None:
-    from shop_analytics.assets.maintenance import lakehouse_maintenance_job
     from shop_analytics.definitions import build_definitions
     from shop_analytics.resources.environments import build_resources
 
-    environ = {"SHOP_STATE_DIR": str(tmp_path)}
-    base = build_definitions(build_resources(environ))
-    assets = apply_freshness_policies(list(base.assets or []))
-    keys = {key for a in assets for key in (a.keys if hasattr(a, "keys") else [a.key])}
-    policies = freshness_policies_of(assets)
-    quality_checks = build_quality_checks(keys)
-    freshness_checks = build_freshness_checks(policies)
-
-    defs = Definitions(
-        assets=assets,
-        asset_checks=[*quality_checks, *freshness_checks],
-        jobs=[*(base.jobs or []), silver_aggregates_job],
-        schedules=[
-            *(base.schedules or []),
-            build_hourly_silver_aggregates_schedule(),
-            build_daily_maintenance_schedule(lakehouse_maintenance_job, hour=4),
-        ],
-        sensors=[
-            *(base.sensors or []),
-            build_run_failure_alert_sensor(),
-            build_check_alert_sensor(),
-            build_run_summary_sensor(),
-            build_pipeline_health_sensor(),
-            build_capacity_summary_sensor(),
-            build_freshness_alert_sensor(policies),
-            build_freshness_checks_sensor(freshness_checks),
-        ],
-        resources={
-            **(base.resources or {}),
-            "alerts": build_alerts_resource(environ),
-            "quality": build_quality_resource(environ),
-        },
-    )
+    defs = build_definitions(build_resources({"SHOP_STATE_DIR": str(tmp_path)}))
     Definitions.validate_loadable(defs)
 
     repository = defs.get_repository_def()
@@ -73,6 +23,22 @@ def test_the_code_location_loads_with_checks_freshness_alerts_and_schedules(tmp_
         AssetKey(["bronze", "orders"]),
         AssetKey(["silver", "orders"]),
         AssetKey(["silver", "anomalies"]),
+        AssetKey(["gold", "fct_orders"]),
     }
-    assert policies[AssetKey(["bronze", "clickstream"])].fail_window.to_timedelta().total_seconds() == 3600
-    assert all(c.node_def.retry_policy == SERVICE_RETRY_POLICY for c in quality_checks)
+    policy = repository.asset_graph.get(AssetKey(["bronze", "clickstream"])).freshness_policy
+    assert policy is not None and policy.fail_window.to_timedelta().total_seconds() == 3600
+    quality_checks = [c for c in defs.asset_checks or [] if "great_expectations" in {k.name for k in c.check_keys}]
+    assert quality_checks and all(c.node_def.retry_policy == SERVICE_RETRY_POLICY for c in quality_checks)
+    assert {"alerts", "quality", "iceberg"} <= set(repository.get_top_level_resources())
+    assert {s.name for s in repository.sensor_defs} >= {
+        "run_failure_alert_sensor",
+        "check_alert_sensor",
+        "run_summary_sensor",
+        "freshness_alert_sensor",
+        "bronze_to_silver_sensor",
+    }
+    assert {s.name for s in repository.schedule_defs} >= {
+        "hourly_silver_aggregates_schedule",
+        "daily_gold_build_schedule",
+        "lakehouse_maintenance_schedule",
+    }

@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 spark_conf=lakehouse.expand_jar_globs(lakehouse.spark_conf(settings)),
                 work_dir=Path(tmp) / "work",
                 state_dir=settings.state_dir,
+                settings=settings,
             )
             for name in names:
                 print(f"== {name}", flush=True)

@@ -43,6 +43,7 @@ class BenchEnv:
     spark_conf: dict[str, str]
     work_dir: Path
     state_dir: Path
+    settings: Any = None  # the private platform's PlatformSettings (for benchmarks that run the code location)
 
     def spark_session(self) -> Any:
         """The benchmark process's SparkSession, configured as the pyspark resource is."""

@@ -21,7 +21,7 @@ class SilverSettingsResource(ConfigurableResource):
     future_tolerance_s: int = Field(
         default=DEFAULT_FUTURE_TOLERANCE_S, description="Clock skew allowed before an event time counts as future"
     )
-    max_files_per_batch: int = Field(default=200, description="Bronze data files per silver micro-batch at most")
+    max_files_per_batch: int = Field(default=200, description="Bronze data files per silver micro-batch at most (processing-time triggers; availableNow reads all new data as one batch)")
 
     def settings(self) -> SilverSettings:
         return SilverSettings(

@@ -1,8 +1,10 @@
 """Run one silver stream: bronze Iceberg table → ``foreachBatch`` writer, availableNow.
 
 Structured Streaming over the bronze table reads the appends (snapshots) it has not yet
-processed, as recorded in its own checkpoint, in micro-batches of at most
-``max_files_per_batch`` data files, and stops when it has caught up. Bronze is append-only;
+processed, as recorded in its own checkpoint, and stops when it has caught up. Iceberg
+1.10's Spark source does not implement AvailableNow's read limits, so Spark wraps it and
+reads everything new as one micro-batch (``max_files_per_batch`` bounds the batches of a
+continuously triggered query only). Bronze is append-only;
 snapshots that only rewrite files (compaction by the maintenance job) carry no new rows and
 are skipped.
 """

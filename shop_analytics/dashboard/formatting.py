@@ -13,10 +13,16 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+# From this amount on, cents are noise on a tile (and "146,044.85 USD" no longer fits one).
+WHOLE_UNITS_FROM = 10_000
+
+
 def money(value: float | None, currency: str = "") -> str:
     if _missing(value):
         return NONE
-    return f"{value:,.2f} {currency}".strip()
+    assert value is not None
+    digits = 0 if abs(value) >= WHOLE_UNITS_FROM else 2
+    return f"{value:,.{digits}f} {currency}".strip()
 
 
 def count(value: float | None) -> str:

@@ -168,9 +168,14 @@ def table_stats(identifier: str, table: Table) -> TableStats:
     snapshot = table.current_snapshot()
     if snapshot is None:
         return TableStats(identifier, len(table.metadata.snapshots), 0, 0, 0, 0, None)
-    files = table.inspect.data_files(snapshot.snapshot_id)
-    sizes = files.column("file_size_in_bytes").to_pylist() if files.num_rows else []
-    records = files.column("record_count").to_pylist() if files.num_rows else []
+    sizes: list[int] = []
+    records: list[int] = []
+    # A snapshot without manifests (a dbt full refresh that wrote no rows, a delete of
+    # everything) has no files, and PyIceberg's inspect cannot build an empty result for it.
+    if snapshot.manifests(table.io):
+        files = table.inspect.data_files(snapshot.snapshot_id)
+        sizes = files.column("file_size_in_bytes").to_pylist()
+        records = files.column("record_count").to_pylist()
     target = int(table.properties.get(TARGET_FILE_SIZE_PROPERTY, DEFAULT_TARGET_FILE_SIZE))
     return TableStats(
         table=identifier,

@@ -104,6 +104,7 @@ def test_change_is_relative_for_amounts_and_in_points_for_rates() -> None:
     assert formatting.change(0.02, "ratio") == "+2.0 pp"
     assert formatting.change(-0.375) == "-37.5 %"
     assert formatting.change(None) is None
+    assert (formatting.money(9_999.5, "USD"), formatting.money(146_044.85, "USD")) == ("9,999.50 USD", "146,045 USD")
 
 
 def test_cancelled_orders_are_not_revenue_and_a_first_period_has_no_comparison() -> None:
@@ -310,3 +311,22 @@ def test_the_launcher_finds_the_platforms_dagster_home_when_none_is_set(tmp_path
     (tmp_path / "dagster").mkdir()
     assert launcher.dashboard_environ({"SHOP_STATE_DIR": str(tmp_path)})["DAGSTER_HOME"] == str(tmp_path.resolve() / "dagster")
     assert launcher.dashboard_environ({"SHOP_STATE_DIR": str(tmp_path), "DAGSTER_HOME": "/elsewhere"})["DAGSTER_HOME"] == "/elsewhere"
+
+
+def test_table_stats_of_an_emptied_table_are_zero_files(tmp_path: Path) -> None:
+    """dbt's full refresh of a mart with no rows commits a snapshot without manifests."""
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    from shop_analytics.dashboard.lakehouse import table_stats
+
+    catalog = SqlCatalog("t", uri=f"sqlite:///{tmp_path / 'catalog.db'}", warehouse=(tmp_path / "w").as_uri())
+    catalog.create_namespace("gold")
+    table = catalog.create_table("gold.fct_returns", schema=pa.schema([("return_id", pa.string())]))
+    table.append(pa.table({"return_id": ["r1", "r2"]}))
+    assert (table_stats("gold.fct_returns", table).data_files, table_stats("gold.fct_returns", table).records) == (1, 2)
+
+    table.overwrite(pa.table({"return_id": pa.array([], pa.string())}))
+
+    stats = table_stats("gold.fct_returns", table)
+    # The overwrite commits twice: a delete, then an append of nothing (no manifests).
+    assert (stats.snapshots, stats.data_files, stats.small_files, stats.records) == (3, 0, 0, 0)

@@ -44,6 +44,14 @@ setup(
     package_data={"shop_analytics": ["schemas/**/*.avsc", "platform/poms/*.xml"]},
     install_requires=install_requires,
     extras_require={
+        "dashboard": [
+            # Streamlit 1.67 accepts pandas 2.2 / numpy 1.26 / pyarrow 21 (pandas<4, numpy<3, pyarrow>=7).
+            "streamlit==1.67.0",
+            # Figures only; the store map is a lon/lat scatter (scatter_geo fetches outlines from a CDN).
+            "plotly==6.5.2",
+            # RSS/CPU of the local services in the technical view and the backfill benchmark.
+            "psutil==7.2.2",
+        ],
         "test": [
             "pytest==8.4.2",
             "pytest-timeout==2.4.0",

@@ -63,8 +63,21 @@ def demo(days: float, customers: int, seed: int, faults: bool) -> None:
         raise click.ClickException(f"bronze + dead letter does not match Kafka for {[c.topic for c in lost]}")
     click.echo(
         "\nEvery record in Kafka is in bronze or the dead letter. Next: `make dev` opens Dagster on "
-        "http://127.0.0.1:3000 (lineage: kafka → bronze → silver → gold); `make down` stops the platform."
+        "http://127.0.0.1:3000 (lineage: kafka → bronze → silver → gold); `make dashboard` shows the executive, operational "
+        "and technical views on http://127.0.0.1:8501; `make down` stops the platform."
     )
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+def dashboard(host: str, port: int) -> None:
+    """The dashboards (executive, operational, technical) on http://HOST:PORT; Ctrl-C stops them."""
+    from shop_analytics.dashboard.launcher import run_dashboard
+
+    code = run_dashboard(host=host, port=port)
+    if code:
+        raise click.ClickException(f"streamlit exited with {code}")
 
 
 def main() -> None:

@@ -270,7 +270,17 @@ class BronzeBatchWriter:
         classified = classify(batch, schemas).persist()
         groups = (
             classified.groupBy("reason")
-            .agg(F.count(F.lit(1)).alias("n"), F.max("decoded.event_time").alias("newest"))
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                # Newest event that is not ahead of its arrival: a future-dated event (a broken
+                # clock, for silver to quarantine) would make the age negative.
+                F.max(
+                    F.when(
+                        F.col("decoded.event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS"),
+                        F.col("decoded.event_time"),
+                    )
+                ).alias("newest"),
+            )
             .collect()
         )
         return classified, groups

@@ -25,7 +25,7 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 
-RESOURCE_KEYS = {"kafka", "schema_registry", "spark", "iceberg", "ingest"}
+RESOURCE_KEYS = {"kafka", "schema_registry", "spark", "iceberg", "ingest", "silver", "dbt", "alerts", "quality"}
 REGION = "eu-central-1"
 WAREHOUSE = "s3://shop-dev-warehouse-123456789012/warehouse"
 ARTIFACTS = "shop-dev-artifacts-123456789012"
@@ -230,9 +230,12 @@ def test_local_environment_without_overrides_is_the_embedded_platform(tmp_path: 
     resources = build_resources(environ)
 
     assert set(resources) == RESOURCE_KEYS
-    assert {k: v.model_dump() for k, v in resources.items()} == {
+    # Alerts and quality are the same in every environment: build_resources adds them.
+    shared = {"alerts", "quality"}
+    assert {k: v.model_dump() for k, v in resources.items() if k not in shared} == {
         k: v.model_dump() for k, v in local_resources(settings).items()
     }
+    assert resources["alerts"].incidents_path.startswith(str(settings.state_dir))
     assert type(resources["spark"]) is LakehouseSparkResource
     assert resources["kafka"].bootstrap_servers == settings.kafka_bootstrap
     assert resources["iceberg"].properties["warehouse"] == settings.warehouse_dir.as_uri()

@@ -312,7 +312,7 @@ def build_silver_data() -> tuple[SilverData, Expected]:
         order_id="o1",
         customer_id="c1",
         purchase_channel="web",
-        return_channel="web",
+        return_channel="mail",
         location_id="w1",
         refund_cents=1000,
         reason="too_small",

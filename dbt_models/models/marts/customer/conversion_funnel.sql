@@ -20,12 +20,24 @@ daily as (
     group by session_date, channel, device
 ),
 
+-- Calendar and channel attributes, so the funnel can be read by weekday or weekend.
+dates as (
+    select date_day, day_name, is_weekend from {{ ref('dim_date') }}
+),
+
+channels as (
+    select channel, channel_name from {{ ref('dim_channel') }}
+),
+
 final as (
     select
-        {{ surrogate_key(['session_date', 'channel', 'device']) }} as funnel_id,
-        session_date,
-        channel,
-        device,
+        {{ surrogate_key(['daily.session_date', 'daily.channel', 'daily.device']) }} as funnel_id,
+        daily.session_date,
+        dates.day_name,
+        dates.is_weekend,
+        daily.channel,
+        channels.channel_name,
+        daily.device,
         sessions,
         product_view_sessions,
         cart_sessions,
@@ -37,6 +49,8 @@ final as (
         round(purchase_sessions / nullif(checkout_sessions, 0), 4) as checkout_to_purchase_rate,
         round(purchase_sessions / sessions, 4) as conversion_rate
     from daily
+    left join dates on daily.session_date = dates.date_day
+    left join channels on daily.channel = channels.channel
 )
 
 select * from final

@@ -2,8 +2,9 @@
 
 `run_demo` as `make demo` runs it (on the session's platform): simulator → Kafka → sensor →
 bronze run → run-status sensor → silver run → gold (dbt) run. Then the dashboard is started
-as users start it and its executive view must show the revenue and orders that
-gold.fct_orders holds. Runs last (folder name): it writes the default topics and namespaces.
+as users start it: its executive view must show the revenue and orders that
+gold.fct_orders holds, and the operational and technical views must load; a screenshot of
+each is saved. Runs last (folder name): it writes the default topics and namespaces.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def test_the_dashboard_shows_the_marts_numbers_in_chromium(demo, platform: Platf
         assert browser.count('[data-testid="stException"]') == 0, text[:2000]
         shot = browser.screenshot(tmp_path / "executive_after_demo.png")
         assert shot.stat().st_size > 20_000
+        # The other two views load on the same data without an error, each with its own tiles.
+        for view, labels in (
+            ("operational", ("Dead-letter rate", "Quarantine rate", "Max consumer lag")),
+            ("technical", ("Silver batches", "Batch duration p50")),
+        ):
+            browser.open(f"{url}/{view}")
+            page = browser.wait_for_text(lambda t, labels=labels: all(label in t for label in labels))
+            assert browser.count('[data-testid="stException"]') == 0, f"{view}:\n{page[:2000]}"
+            assert browser.screenshot(tmp_path / f"{view}_after_demo.png").stat().st_size > 20_000
     finally:
         browser.close()
         app.terminate()

@@ -7,6 +7,7 @@ topic/partition/offset exactly once, and every malformed record of the simulator
 manifest is in the dead-letter table.
 """
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +39,11 @@ from shop_analytics.streaming.checkpoint import committed_offsets
 from shop_analytics_tests.orchestration.helpers import platform_resources
 
 DAY_MS = 86_400_000
-END_MS = 1_795_000_000_000 // DAY_MS * DAY_MS  # a fixed midnight (UTC), so runs repeat
+# Today's midnight (UTC): the simulator's future-timestamp faults (a day or more past the
+# window's end) are then really ahead of when Kafka receives them, so silver quarantines
+# them instead of keeping a second copy of an order or sale (the marts built on these
+# topics later in the session require unique order and sale ids).
+END_MS = int(time.time() * 1000) // DAY_MS * DAY_MS
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +74,7 @@ def _simulate(platform: PlatformSettings, manifest: Path, seed: int) -> None:
     summary = run_simulation(
         SimulationConfig(
             days=1,
-            end_ms=END_MS - seed * DAY_MS,
+            end_ms=END_MS,
             seed=seed,
             world=WorldSize(customers=600, products=40),
             bootstrap=platform.kafka_bootstrap,

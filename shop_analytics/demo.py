@@ -25,6 +25,7 @@ from pyiceberg.expressions import EqualTo
 
 from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
+from shop_analytics.lakehouse import snapshot_row_count
 from shop_analytics.platform import jars, services
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources.environments import build_resources
@@ -117,7 +118,7 @@ def run_demo(
         except LookupError:
             continue
         table = f"{resources['ingest'].bronze_namespace}.{stream.table}"
-        in_bronze = _rows(catalog, table)
+        in_bronze = snapshot_row_count(catalog, table)
         dead_lettered = _count_where(catalog, resources["ingest"].dead_letter_table_name, "kafka_topic", stream.topic)
         silver, quarantined = _silver_counts(catalog, resources["silver"].namespace, stream.table)
         counts.append(StreamCount(stream.topic, table, in_kafka, in_bronze, dead_lettered, silver, quarantined))
@@ -136,19 +137,12 @@ def _execute(defs, instance: DagsterInstance, job: str, request: RunRequest):
     return run
 
 
-def _rows(catalog, table: str) -> int:
-    if not catalog.table_exists(table):
-        return 0
-    snapshot = catalog.load_table(table).current_snapshot()
-    return int(snapshot.summary.get("total-records", 0)) if snapshot and snapshot.summary else 0
-
-
 def _silver_counts(catalog, namespace: str, name: str) -> tuple[int, int]:
     """Rows of the family's silver table, and its rows in the quarantine."""
     entities = {e.name: e for e in (*EVENT_ENTITIES, *REFERENCE_ENTITIES)}
     if name not in entities:
         return 0, 0
-    silver = _rows(catalog, entities[name].table.qualified_in(namespace))
+    silver = snapshot_row_count(catalog, entities[name].table.qualified_in(namespace))
     return silver, _count_where(catalog, QUARANTINE.qualified_in(namespace), "entity", name)
 
 
@@ -173,7 +167,7 @@ def mart_rows(namespace: str = "gold") -> dict[str, int]:
     catalog = build_resources({**os.environ, "SHOP_ENV": "local"})["iceberg"].load()
     if namespace not in {ns[0] for ns in catalog.list_namespaces()}:
         return {}
-    return {".".join(t): _rows(catalog, ".".join(t)) for t in sorted(catalog.list_tables(namespace))}
+    return {".".join(t): snapshot_row_count(catalog, ".".join(t)) for t in sorted(catalog.list_tables(namespace))}
 
 
 def format_marts(rows: dict[str, int]) -> str:

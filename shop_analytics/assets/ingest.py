@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset
 
+from shop_analytics.lakehouse import snapshot_row_count
 from shop_analytics.ops.ingest_runs import IngestRunRecord, append_ingest_runs
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.ingest import IngestSettingsResource
@@ -100,8 +101,9 @@ def build_bronze_asset(stream: BronzeStream):
             result.duration_s,
             committed,
         )
-        metadata = ingest_metadata(result, committed_before, committed, lag, table, _row_count(iceberg, table))
-        append_ingest_runs(iceberg.load(), [ingest_run_record(context.run_id, stream.topic, table, metadata)])
+        catalog = iceberg.load()
+        metadata = ingest_metadata(result, committed_before, committed, lag, table, snapshot_row_count(catalog, table))
+        append_ingest_runs(catalog, [ingest_run_record(context.run_id, stream.topic, table, metadata)])
         return MaterializeResult(metadata=metadata)
 
     return _bronze
@@ -157,10 +159,3 @@ def ingest_run_record(run_id: str, topic: str, table: str, metadata: dict[str, M
         newest_event_age_s=value["newest_event_age_s"] or None,
         finished_at=datetime.now(UTC),
     )
-
-
-def _row_count(iceberg: IcebergCatalogResource, table: str) -> int:
-    snapshot = iceberg.load().load_table(table).current_snapshot()
-    if snapshot is None or snapshot.summary is None:
-        return 0
-    return int(snapshot.summary.get("total-records", 0))

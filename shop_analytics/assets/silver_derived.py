@@ -41,6 +41,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from shop_analytics.lakehouse import create_table_if_missing
 from shop_analytics.resources.spark import LakehouseSparkResource
 from shop_analytics.silver.anomalies import AnomalyConfig, anomaly_days, detect_anomalies, window_days_for
 from shop_analytics.silver.sessions import event_days_for, session_days, sessionize
@@ -70,13 +71,7 @@ def asset_key(table: SilverTable) -> AssetKey:
 
 def ensure_table(spark: SparkSession, name: str, table: SilverTable) -> None:
     """Create ``name`` with ``table``'s columns and partitioning if it does not exist."""
-    namespace = name.rsplit(".", 1)[0]
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-    columns = ", ".join(f"{column} {kind}" for column, kind in table.columns)
-    partitioned = f" PARTITIONED BY ({table.partitioning})" if table.partitioning else ""
-    spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {name} ({columns}) USING iceberg{partitioned} TBLPROPERTIES ('format-version'='2')"
-    )
+    create_table_if_missing(spark, name, table.columns, table.partitioning)
 
 
 def require_tables(spark: SparkSession, names: Mapping[str, AssetKey]) -> None:

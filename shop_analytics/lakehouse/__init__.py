@@ -8,6 +8,8 @@ catalog on AWS, so the same calls work in both environments. PyIceberg helpers t
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import SparkSession
 
 
@@ -30,3 +32,26 @@ def qualified(spark: SparkSession, table: str, catalog: str | None = None) -> st
 def metadata_table(spark: SparkSession, table: str, name: str, catalog: str | None = None) -> str:
     """An Iceberg metadata table of ``table`` (``snapshots``, ``history``, ``files``, ``data_files``...)."""
     return quoted(catalog_of(spark, catalog), table, name)
+
+
+def create_table_if_missing(
+    spark: SparkSession,
+    name: str,
+    columns: tuple[tuple[str, str], ...],
+    partitioning: str = "",
+    properties: dict[str, str] | None = None,
+) -> None:
+    """Create ``name``'s namespace and the format-v2 Iceberg table if they do not exist."""
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
+    spec = ", ".join(f"`{column}` {kind}" for column, kind in columns)
+    partitioned = f" PARTITIONED BY ({partitioning})" if partitioning else ""
+    props = ", ".join(f"'{k}'='{v}'" for k, v in {"format-version": "2", **(properties or {})}.items())
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg{partitioned} TBLPROPERTIES ({props})")
+
+
+def snapshot_row_count(catalog: Any, table: str) -> int:
+    """Rows of a PyIceberg table from its current snapshot's summary (0 when missing or empty)."""
+    if not catalog.table_exists(table):
+        return 0
+    snapshot = catalog.load_table(table).current_snapshot()
+    return int(snapshot.summary.get("total-records", 0)) if snapshot and snapshot.summary else 0

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from shop_analytics.lakehouse import create_table_if_missing
 from shop_analytics.silver import payload, transform
 from shop_analytics.silver.entities import EventEntity, ReferenceEntity
 from shop_analytics.silver.tables import (
@@ -106,13 +107,13 @@ def ensure_table(
         name, columns, partitioning = table.qualified_in(namespace), table.columns, table.partitioning
     else:
         name = table
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
-    spec = ", ".join(f"`{col}` {kind}" for col, kind in columns)
-    partitioned = f" PARTITIONED BY ({partitioning})" if partitioning else ""
     # accept-any-schema: a batch that brings a newer schema's field adds the column (mergeSchema).
-    spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg{partitioned} TBLPROPERTIES "
-        "('format-version'='2', 'write.distribution-mode'='none', 'write.spark.accept-any-schema'='true')"
+    create_table_if_missing(
+        spark,
+        name,
+        columns,
+        partitioning,
+        {"write.distribution-mode": "none", "write.spark.accept-any-schema": "true"},
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from shop_analytics.lakehouse import create_table_if_missing
 from shop_analytics.streaming import confluent_avro
 from shop_analytics.streaming.batch_markers import (
     LazyBatchWriter,
@@ -191,12 +192,7 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> No
         (table, BRONZE_COLUMNS, BRONZE_PARTITIONING),
         (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING),
     ):
-        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
-        spec = ", ".join(f"{col} {kind}" for col, kind in columns)
-        spark.sql(
-            f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg PARTITIONED BY ({partitioning}) "
-            "TBLPROPERTIES ('format-version'='2', 'write.distribution-mode'='none')"
-        )
+        create_table_if_missing(spark, name, columns, partitioning, {"write.distribution-mode": "none"})
 
 
 class BronzeBatchWriter:

@@ -41,7 +41,7 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=find_packages(exclude=["shop_analytics_tests", "shop_analytics_tests.*"]),
     include_package_data=True,
-    package_data={"shop_analytics": ["schemas/**/*.avsc", "platform/poms/*.xml"]},
+    package_data={"shop_analytics": ["schemas/**/*.avsc", "platform/poms/*.xml", "platform/java/*.java"]},
     install_requires=install_requires,
     extras_require={
         "dashboard": [

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             kafka_port=_free_port(),
             kafka_controller_port=_free_port(),
             registry_port=_free_port(2),
+            spark_connect_port=_free_port(),
         )
         try:
             services.up(settings)

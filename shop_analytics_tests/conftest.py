@@ -45,6 +45,7 @@ def make_settings(state_dir: Path) -> PlatformSettings:
         kafka_port=free_port(),
         kafka_controller_port=free_port(),
         registry_port=free_port(pairs=2),
+        spark_connect_port=free_port(),
     )
 
 
@@ -57,6 +58,8 @@ def settings_environ(settings: PlatformSettings) -> dict[str, str]:
         "SHOP_KAFKA_PORT": str(settings.kafka_port),
         "SHOP_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
         "SHOP_REGISTRY_PORT": str(settings.registry_port),
+        "SHOP_SPARK_CONNECT": "true" if settings.spark_connect else "false",
+        "SHOP_SPARK_CONNECT_PORT": str(settings.spark_connect_port),
     }
 
 
@@ -67,7 +70,7 @@ def platform_settings(tmp_path_factory: pytest.TempPathFactory) -> PlatformSetti
 
 @pytest.fixture(scope="session")
 def platform(platform_settings: PlatformSettings) -> Iterator[PlatformSettings]:
-    """The broker and the registry, up for the whole session, stopped by PID at its end."""
+    """The broker, the registry and the Spark Connect server, up for the whole session, stopped by PID at its end."""
     try:
         services.up(platform_settings)
         yield platform_settings

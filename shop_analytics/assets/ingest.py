@@ -60,7 +60,7 @@ def build_bronze_asset(stream: BronzeStream):
     )
     def _bronze(
         context: AssetExecutionContext,
-        spark: LakehouseSparkResource,
+        ingest_spark: LakehouseSparkResource,
         kafka: KafkaResource,
         schema_registry: SchemaRegistryResource,
         iceberg: IcebergCatalogResource,
@@ -77,7 +77,7 @@ def build_bronze_asset(stream: BronzeStream):
             kafka.end_offsets(stream.topic),
         )
         result = ingest_topic(
-            spark.spark_session,
+            ingest_spark.spark_session,
             IngestRequest(
                 bootstrap_servers=kafka.bootstrap_servers,
                 topic=stream.topic,

@@ -8,6 +8,9 @@ catalog on AWS, so the same calls work in both environments. PyIceberg helpers t
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -55,3 +58,30 @@ def snapshot_row_count(catalog: Any, table: str) -> int:
         return 0
     snapshot = catalog.load_table(table).current_snapshot()
     return int(snapshot.summary.get("total-records", 0)) if snapshot and snapshot.summary else 0
+
+
+def is_remote_session(spark: Any) -> bool:
+    """True for a Spark Connect session (the batch functions then run on the server)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+_CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
+
+
+@contextmanager
+def session_functions(spark: Any) -> Iterator[None]:
+    """Let ``pyspark.sql.functions`` build columns for ``spark``'s kind of session.
+
+    pyspark 3.5 chooses between classic and Spark Connect columns by one process-wide
+    variable, which ``SparkSession.builder.remote`` sets for good (and then refuses classic
+    sessions). A run that uses both kinds, one after the other, sets it only around the
+    Connect work.
+    """
+    if not is_remote_session(spark) or os.environ.get(_CONNECT_MODE):
+        yield
+        return
+    os.environ[_CONNECT_MODE] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop(_CONNECT_MODE, None)

@@ -51,12 +51,13 @@ class MavenArchive:
 
 KAFKA_BROKER = PomJars("kafka-broker", "kafka-broker.xml", "the Kafka broker")
 SPARK = PomJars("spark", "spark.xml", "Spark's Kafka source, Avro, Iceberg and sqlite-jdbc")
+SPARK_CONNECT = PomJars("spark-connect", "spark-connect.xml", "the Spark Connect server")
 SCHEMA_REGISTRY = MavenArchive(
     "apicurio-registry",
     "io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all",
     "the Apicurio schema registry (about 160 MB, once)",
 )
-ALL_GROUPS: tuple[PomJars | MavenArchive, ...] = (KAFKA_BROKER, SPARK, SCHEMA_REGISTRY)
+ALL_GROUPS: tuple[PomJars | MavenArchive, ...] = (KAFKA_BROKER, SPARK, SPARK_CONNECT, SCHEMA_REGISTRY)
 
 
 def group_dir(settings: PlatformSettings, group: PomJars | MavenArchive) -> Path:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from shop_analytics.platform import jars, kafka_broker, process, schema_registry
+from shop_analytics.platform import jars, kafka_broker, process, schema_registry, spark_connect
 from shop_analytics.platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,13 @@ class ServiceStatus:
 class Service:
     module: ModuleType
     address: Callable[[PlatformSettings], str]
+    enabled: Callable[[PlatformSettings], bool] = lambda settings: True
 
 
 SERVICES: tuple[Service, ...] = (
     Service(kafka_broker, lambda s: s.kafka_bootstrap),
     Service(schema_registry, lambda s: s.registry_url),
+    Service(spark_connect, lambda s: s.spark_connect_url, lambda s: s.spark_connect),
 )
 
 
@@ -44,6 +46,8 @@ def up(settings: PlatformSettings) -> list[ServiceStatus]:
     for group in jars.ALL_GROUPS:
         jars.resolve(settings, group)
     for service in SERVICES:
+        if not service.enabled(settings):
+            continue
         name = service.module.NAME
         running = process.read_pid(service.module.files(settings))
         if running is not None:
@@ -67,6 +71,8 @@ def down(settings: PlatformSettings) -> list[str]:
 def status(settings: PlatformSettings) -> list[ServiceStatus]:
     result = []
     for service in SERVICES:
+        if not service.enabled(settings) and process.read_pid(service.module.files(settings)) is None:
+            continue
         pid = process.read_pid(service.module.files(settings))
         healthy = pid is not None and service.module.is_ready(settings)
         result.append(ServiceStatus(service.module.NAME, service.address(settings), pid, healthy))

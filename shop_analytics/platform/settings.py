@@ -34,6 +34,11 @@ class PlatformSettings:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     registry_port: int = 8081
+    # The Spark Connect server (platform/spark_connect.py) that bronze ingest runs reuse;
+    # SHOP_SPARK_CONNECT=false leaves it out, and each run then starts its own Spark.
+    spark_connect: bool = True
+    spark_connect_port: int = 15002
+    spark_connect_memory: str = "2g"
     # Runtime state: broker log dirs, registry storage, Iceberg warehouse and catalog,
     # Spark checkpoints, service logs and PID files.
     state_dir: Path = field(default_factory=_default_state_dir)
@@ -79,6 +84,11 @@ class PlatformSettings:
         return f"http://{self.host}:{self.registry_port}/apis/ccompat/v7"
 
     @property
+    def spark_connect_url(self) -> str:
+        """What ``SparkSession.builder.remote`` takes to reach the platform's Connect server."""
+        return f"sc://{self.host}:{self.spark_connect_port}"
+
+    @property
     def jars_dir(self) -> Path:
         return self.cache_dir / "jars"
 
@@ -122,4 +132,11 @@ def _parse(name: str, type_name: object, raw: str) -> object:
             raise PlatformError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a number") from None
     if kind == "Path":
         return Path(raw).expanduser().resolve()
+    if kind == "bool":
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise PlatformError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not true or false")
     return raw

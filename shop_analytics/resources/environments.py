@@ -1,7 +1,8 @@
 """Resources per environment, chosen by one setting (``SHOP_ENV``), in this one place.
 
 Asset code never asks which environment it runs in: it receives these resources, under
-the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver, dbt, alerts, quality).
+the same keys everywhere (kafka, schema_registry, spark, ingest_spark, iceberg, ingest, silver, dbt,
+alerts, quality).
 
 - ``local`` (default): the embedded platform (settings.py) — local broker and registry,
   Spark local[2], the SQLite JDBC Iceberg catalog. Explicit settings point it elsewhere,
@@ -12,6 +13,10 @@ the same keys everywhere (kafka, schema_registry, spark, iceberg, ingest, silver
   ``SHOP_SPARK_MASTER`` moves Spark from ``local[2]`` to a standalone master, e.g.
   ``spark://127.0.0.1:7077`` from ``shop-analytics platform spark-cluster up``
   (platform/spark_cluster.py); the same jobs run there unchanged.
+  ``ingest_spark`` (bronze ingest, which runs every few seconds) is a Spark Connect client
+  of the platform's long-lived server (platform/spark_connect.py) while
+  ``SHOP_SPARK_CONNECT`` is on (the default) and Spark runs here on the embedded
+  warehouse; otherwise it is ``spark`` itself.
 - ``aws``: MSK with IAM auth, the Glue Data Catalog with its warehouse on S3 for Spark and
   PyIceberg, Spark jobs on EMR Serverless (aws_spark.py), checkpoints on S3, bronze in
   its Glue database. Every setting comes from Terraform's ``code_location_settings``
@@ -129,10 +134,18 @@ def local_resources(
             spark_config[f"spark.sql.catalog.{lakehouse.CATALOG_NAME}.warehouse"] = warehouse
             catalog_props["warehouse"] = warehouse
         spark = LakehouseSparkResource(spark_config=spark_config, sql_catalog=lakehouse.pyiceberg_properties(settings))
+    # The Connect server runs the embedded warehouse's configuration on local[2]; a moved
+    # warehouse or a standalone master keeps the ingest on `spark` like every other step.
+    ingest_spark = spark
+    if settings.spark_connect and overrides.warehouse is None and master == DEFAULT_SPARK_MASTER:
+        ingest_spark = LakehouseSparkResource(
+            spark_config=spark.spark_config, sql_catalog=spark.sql_catalog, remote=settings.spark_connect_url
+        )
     return {
         "kafka": KafkaResource(bootstrap_servers=overrides.kafka_bootstrap or settings.kafka_bootstrap),
         "schema_registry": SchemaRegistryResource(url=overrides.schema_registry_url or settings.registry_url),
         "spark": spark,
+        "ingest_spark": ingest_spark,
         "iceberg": IcebergCatalogResource(name=lakehouse.CATALOG_NAME, properties=catalog_props),
         "ingest": IngestSettingsResource(checkpoint_root=overrides.checkpoint_root or str(settings.checkpoints_dir)),
         "silver": SilverSettingsResource(),
@@ -152,20 +165,22 @@ def aws_resources(settings: PlatformSettings, aws: AwsSettings) -> dict[str, Any
     Only constructs resources: no AWS call is made until an asset uses one.
     """
     s3 = S3Access(region=aws.region, endpoint=aws.s3_endpoint)
+    spark = EmrServerlessSparkResource(
+        spark_config=aws_lakehouse.glue_spark_conf(settings, aws.warehouse, s3),
+        jar_cache_dir=str(settings.cache_dir),
+        region=aws.region,
+        application_id=aws.emr_application_id,
+        job_role_arn=aws.emr_job_role_arn,
+        artifacts_bucket=aws.artifacts_bucket,
+        warehouse=aws.warehouse,
+    )
     return {
         "kafka": MskIamKafkaResource(
             bootstrap_servers=aws.kafka_bootstrap, region=aws.region, topic_prefix=aws.kafka_topic_prefix
         ),
         "schema_registry": SchemaRegistryResource(url=aws.schema_registry_url),
-        "spark": EmrServerlessSparkResource(
-            spark_config=aws_lakehouse.glue_spark_conf(settings, aws.warehouse, s3),
-            jar_cache_dir=str(settings.cache_dir),
-            region=aws.region,
-            application_id=aws.emr_application_id,
-            job_role_arn=aws.emr_job_role_arn,
-            artifacts_bucket=aws.artifacts_bucket,
-            warehouse=aws.warehouse,
-        ),
+        "spark": spark,
+        "ingest_spark": spark,
         "iceberg": IcebergCatalogResource(
             name=aws_lakehouse.GLUE_CATALOG_NAME,
             properties=aws_lakehouse.glue_pyiceberg_properties(aws.warehouse, s3),

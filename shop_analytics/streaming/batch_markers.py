@@ -10,11 +10,15 @@ replay fills in exactly the tables that are missing it.
 
 The stream's identity is ``<name>@<query id>``: the query id belongs to the checkpoint (a
 reset stream gets a new id and starts batch ids at 0 again). It is known only after
-``start()``, so ``LazyBatchWriter`` makes the first batch wait for it.
+``start()``, so ``LazyBatchWriter`` makes the first batch wait for it. Where the batch
+function runs in another process than the one that started the query (a Spark Connect
+server's Python worker), ``CheckpointBatchWriter`` reads the same id from the checkpoint's
+``metadata`` file, which Spark writes before the first batch.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +28,8 @@ from pyspark.sql import functions as F
 
 STREAM_PROPERTY = "shop.stream"
 BATCH_PROPERTY = "shop.batch-id"
+# Which start of the query wrote a snapshot: how a Spark Connect client finds its batches.
+ATTEMPT_PROPERTY = "shop.attempt"
 
 
 def last_committed_batch(spark: SparkSession, table: str, stream: str) -> int | None:
@@ -74,4 +80,31 @@ class LazyBatchWriter:
             if not self._query_id.wait(timeout=60):
                 raise RuntimeError("the streaming query did not report its id")
             self.writer = self._build(self._stream_id)
+        self.writer(batch, batch_id)
+
+
+def stream_id_from_checkpoint(spark: SparkSession, name: str, checkpoint: str) -> str:
+    """``<name>@<query id>`` from the checkpoint's ``metadata`` file (``{"id": ...}``)."""
+    row = spark.read.text(f"{checkpoint.rstrip('/')}/metadata").first()
+    if row is None:
+        raise RuntimeError(f"the checkpoint {checkpoint} has no metadata: the query has not started")
+    return f"{name}@{json.loads(row[0])['id']}"
+
+
+class CheckpointBatchWriter:
+    """A ``foreachBatch`` function that builds the real one from the stream id in the checkpoint.
+
+    Picklable (no locks or clients until the first batch), so it can be shipped to a Spark
+    Connect server, whose Python worker keeps it for the life of the query.
+    """
+
+    def __init__(self, name: str, checkpoint: str, build: Callable[[str], Any]) -> None:
+        self.name = name
+        self.checkpoint = checkpoint
+        self._build = build
+        self.writer: Any = None
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        if self.writer is None:
+            self.writer = self._build(stream_id_from_checkpoint(batch.sparkSession, self.name, self.checkpoint))
         self.writer(batch, batch_id)

@@ -14,16 +14,21 @@ snapshot summary and a replayed batch skips the tables that already have it (see
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from shop_analytics.lakehouse import create_table_if_missing
+from shop_analytics.lakehouse import create_table_if_missing, is_remote_session, session_functions
 from shop_analytics.streaming import confluent_avro
 from shop_analytics.streaming.batch_markers import (
+    ATTEMPT_PROPERTY,
+    BATCH_PROPERTY,
+    CheckpointBatchWriter,
     LazyBatchWriter,
     already_committed,
     marked,
@@ -195,17 +200,34 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> No
         create_table_if_missing(spark, name, columns, partitioning, {"write.distribution-mode": "none"})
 
 
+FETCH_MAX_WAIT_MS = 20
+
+# Snapshot-summary keys of a batch's own figures (beside the stream and batch markers).
+ROWS_IN_PROPERTY = "shop.rows-in"
+REASONS_PROPERTY = "shop.dead-letter-by-reason"
+NEWEST_PROPERTY = "shop.newest-event-time"
+STARTED_PROPERTY = "shop.batch-started-at"
+
+
 class BronzeBatchWriter:
     """The ``foreachBatch`` function of one stream: split, write both tables once, count."""
 
-    def __init__(self, request: IngestRequest, stream_id: str) -> None:
+    def __init__(self, request: IngestRequest, stream_id: str, attempt: str = "") -> None:
         self.request = request
         self.stream_id = stream_id
-        self.schemas = WriterSchemas(request.registry_url)
+        self.attempt = attempt
+        self._schemas: WriterSchemas | None = None  # made where the batches run
         self.stats: list[BatchStats] = []
+
+    @property
+    def schemas(self) -> WriterSchemas:
+        if self._schemas is None:
+            self._schemas = WriterSchemas(self.request.registry_url)
+        return self._schemas
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
+        started_at = time.time()
         spark = batch.sparkSession
         # The topic's own schema versions decode nearly every record without a pass over
         # the batch to collect its ids; only when some id is not among them (another
@@ -232,6 +254,14 @@ class BronzeBatchWriter:
             good_count = int(good["n"]) if good else 0
             skipped: list[str] = []
             written: dict[str, int] = {}
+            newest = good["newest"] if good else None
+            figures = {
+                ATTEMPT_PROPERTY: self.attempt,
+                ROWS_IN_PROPERTY: str(good_count + sum(reasons.values())),
+                REASONS_PROPERTY: json.dumps(reasons, sort_keys=True),
+                NEWEST_PROPERTY: "" if newest is None else repr(newest.timestamp()),
+                STARTED_PROPERTY: repr(started_at),
+            }
             for table, frame, count in (
                 (self.request.table, bronze_rows(classified), good_count),
                 (self.request.dead_letter_table, dead_letter_rows(classified), sum(reasons.values())),
@@ -241,9 +271,8 @@ class BronzeBatchWriter:
                 if already_committed(spark, table, self.stream_id, batch_id):
                     skipped.append(table)  # a replay: this table already has the batch
                     continue
-                marked(frame.writeTo(table), self.stream_id, batch_id).append()
+                marked(frame.writeTo(table), self.stream_id, batch_id, **figures).append()
                 written[table] = count
-            newest = good["newest"] if good else None
             self.stats.append(
                 BatchStats(
                     batch_id=batch_id,
@@ -284,6 +313,11 @@ class BronzeBatchWriter:
 
 def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze."""
+    with session_functions(spark):
+        return _ingest_topic(spark, request)
+
+
+def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     ensure_tables(spark, request.table, request.dead_letter_table)
     started = time.monotonic()
     source = (
@@ -293,10 +327,21 @@ def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "true")
         .option("maxOffsetsPerTrigger", str(request.max_offsets_per_trigger))
+        # Spark reads known offset ranges, so a fetch never needs to wait for more data;
+        # at the broker's default (500 ms) every partition's last fetch of a batch idles.
+        .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS))
         .options(**{f"kafka.{k}": v for k, v in request.kafka_options.items()})
         .load()
     )
-    writer = LazyBatchWriter(request.topic, lambda stream_id: BronzeBatchWriter(request, stream_id))
+    remote = is_remote_session(spark)
+    attempt = uuid.uuid4().hex
+    writer: LazyBatchWriter | CheckpointBatchWriter
+    if remote:
+        writer = CheckpointBatchWriter(
+            request.topic, request.checkpoint, lambda stream_id: BronzeBatchWriter(request, stream_id, attempt)
+        )
+    else:
+        writer = LazyBatchWriter(request.topic, lambda stream_id: BronzeBatchWriter(request, stream_id, attempt))
     query = (
         kafka_columns(source)
         .writeStream.foreachBatch(writer)
@@ -305,9 +350,58 @@ def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")
         .start()
     )
-    writer.started(str(query.id))
+    if isinstance(writer, LazyBatchWriter):
+        writer.started(str(query.id))
     query.awaitTermination()
     if query.exception() is not None:
         raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
-    stats = writer.writer.stats if writer.writer is not None else []
+    if remote:
+        stats = stats_from_snapshots(spark, request, attempt)
+    else:
+        stats = writer.writer.stats if writer.writer is not None else []
     return IngestResult(batches=stats, duration_s=time.monotonic() - started)
+
+
+def stats_from_snapshots(spark: SparkSession, request: IngestRequest, attempt: str) -> list[BatchStats]:
+    """The batches one start of the query wrote, from the figures in their snapshot summaries.
+
+    A batch that a replay found already committed in every table wrote nothing and is not
+    listed (its rows were counted by the run that wrote them).
+    """
+    by_batch: dict[int, dict[str, Any]] = {}
+    for table in (request.table, request.dead_letter_table):
+        summary = F.col("summary")
+        rows = (
+            spark.table(f"{table}.snapshots")
+            .where(summary.getItem(ATTEMPT_PROPERTY) == attempt)
+            .select(
+                summary.getItem(BATCH_PROPERTY).cast("long").alias("batch_id"),
+                summary.getItem("added-records").cast("long").alias("added"),
+                summary.getItem(ROWS_IN_PROPERTY).cast("long").alias("rows_in"),
+                summary.getItem(REASONS_PROPERTY).alias("reasons"),
+                summary.getItem(NEWEST_PROPERTY).alias("newest"),
+                summary.getItem(STARTED_PROPERTY).cast("double").alias("started"),
+                F.col("committed_at").cast("double").alias("committed"),
+            )
+            .collect()
+        )
+        for row in rows:
+            entry = by_batch.setdefault(int(row["batch_id"]), {"row": row, "written": {}, "committed": 0.0})
+            entry["written"][table] = int(row["added"] or 0)
+            entry["committed"] = max(entry["committed"], row["committed"])
+    stats = []
+    for batch_id, entry in sorted(by_batch.items()):
+        row = entry["row"]
+        stats.append(
+            BatchStats(
+                batch_id=batch_id,
+                rows_in=int(row["rows_in"]),
+                bronze_rows=entry["written"].get(request.table, 0),
+                dead_letter_rows=entry["written"].get(request.dead_letter_table, 0),
+                dead_letter_by_reason=json.loads(row["reasons"] or "{}"),
+                skipped_tables=[],
+                newest_event_time=float(row["newest"]) if row["newest"] else None,
+                duration_s=max(0.0, entry["committed"] - row["started"]),
+            )
+        )
+    return stats

@@ -25,7 +25,7 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 
-RESOURCE_KEYS = {"kafka", "schema_registry", "spark", "iceberg", "ingest", "silver", "dbt", "alerts", "quality"}
+RESOURCE_KEYS = {"kafka", "schema_registry", "spark", "ingest_spark", "iceberg", "ingest", "silver", "dbt", "alerts", "quality"}
 REGION = "eu-central-1"
 WAREHOUSE = "s3://shop-dev-warehouse-123456789012/warehouse"
 ARTIFACTS = "shop-dev-artifacts-123456789012"

@@ -25,6 +25,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from shop_analytics.jobs import SPARK_JVM_TAGS
 from shop_analytics.lakehouse.maintenance import MaintenancePolicy, TableMaintenanceReport, maintain_table
 from shop_analytics.resources.iceberg import IcebergCatalogResource
 from shop_analytics.resources.spark import LakehouseSparkResource
@@ -142,6 +143,7 @@ lakehouse_maintenance_job = define_asset_job(
     name="lakehouse_maintenance_job",
     selection=AssetSelection.assets(lakehouse_maintenance),
     executor_def=in_process_executor,
+    tags=SPARK_JVM_TAGS,
     description="Compaction, manifest rewrite and snapshot expiry of the lakehouse's Iceberg tables.",
 )
 

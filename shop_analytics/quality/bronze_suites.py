@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from great_expectations.expectations import Expectation
-
 from shop_analytics.quality import expectations as ex
-from shop_analytics.quality.suite import Layer, Scope, SuiteInputs, TableSuite
+from shop_analytics.quality.suite import ExpectationSpec, Layer, Scope, SuiteInputs, TableSuite
 from shop_analytics.schemas.topics import TopicSpec, event_topics
 from shop_analytics.streaming.bronze import BRONZE_COLUMNS
 
@@ -25,7 +23,7 @@ REQUIRED = ("event_id", "event_type", "event_time", "payload", "schema_id", "kaf
 
 
 def _bronze_expectations(topic: TopicSpec):
-    def build(inputs: SuiteInputs) -> list[Expectation]:
+    def build(inputs: SuiteInputs) -> list[ExpectationSpec]:
         return [
             ex.columns_present([name for name, _ in BRONZE_COLUMNS], exact=True),
             ex.has_rows(),

@@ -11,62 +11,79 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import great_expectations.expectations as gxe
-from great_expectations.expectations import Expectation
-
-from shop_analytics.quality.suite import Dimension
+from shop_analytics.quality.suite import Dimension, ExpectationSpec
 
 CRITICAL = "critical"
 WARNING = "warning"
 
 
-def _tagged(expectation: Expectation, dimension: Dimension) -> Expectation:
-    expectation.meta = {**(expectation.meta or {}), "dimension": dimension.value}
-    return expectation
+def _tagged(spec: ExpectationSpec, dimension: Dimension) -> ExpectationSpec:
+    return spec.with_dimension(dimension)
 
 
-def columns_present(columns: Sequence[str], *, exact: bool = False, severity: str = CRITICAL) -> Expectation:
+def _spec(kind: str, *, severity: str, description: str, **kwargs: Any) -> ExpectationSpec:
+    return ExpectationSpec(kind=kind, kwargs=kwargs, severity=severity, description=description)
+
+
+def columns_present(columns: Sequence[str], *, exact: bool = False, severity: str = CRITICAL) -> ExpectationSpec:
     what = "exactly these columns" if exact else "at least these columns"
     return _tagged(
-        gxe.ExpectTableColumnsToMatchSet(
-            column_set=list(columns), exact_match=exact, severity=severity, description=f"table has {what}: schema"
+        _spec(
+            "ExpectTableColumnsToMatchSet",
+            column_set=list(columns),
+            exact_match=exact,
+            severity=severity,
+            description=f"table has {what}: schema",
         ),
         Dimension.CONSISTENCY,
     )
 
 
-def has_rows(*, severity: str = WARNING) -> Expectation:
+def has_rows(*, severity: str = WARNING) -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=severity, description="the checked scope has rows"),
-        Dimension.COMPLETENESS,
-    )
-
-
-def not_null(column: str, *, severity: str = CRITICAL, mostly: float | None = None) -> Expectation:
-    extra: dict[str, Any] = {"mostly": mostly} if mostly is not None else {}
-    return _tagged(
-        gxe.ExpectColumnValuesToNotBeNull(
-            column=column, severity=severity, description=f"{column} is never null", **extra
+        _spec(
+            "ExpectTableRowCountToBeBetween", min_value=1, severity=severity, description="the checked scope has rows"
         ),
         Dimension.COMPLETENESS,
     )
 
 
-def unique(column: str, *, severity: str = CRITICAL, where: str | None = None) -> Expectation:
+def not_null(column: str, *, severity: str = CRITICAL, mostly: float | None = None) -> ExpectationSpec:
+    extra: dict[str, Any] = {"mostly": mostly} if mostly is not None else {}
+    return _tagged(
+        _spec(
+            "ExpectColumnValuesToNotBeNull",
+            column=column,
+            severity=severity,
+            description=f"{column} is never null",
+            **extra,
+        ),
+        Dimension.COMPLETENESS,
+    )
+
+
+def unique(column: str, *, severity: str = CRITICAL, where: str | None = None) -> ExpectationSpec:
     extra: dict[str, Any] = {"row_condition": where, "condition_parser": "pandas"} if where else {}
     scope = f" among rows where {where}" if where else ""
     return _tagged(
-        gxe.ExpectColumnValuesToBeUnique(
-            column=column, severity=severity, description=f"{column} is unique{scope}", **extra
+        _spec(
+            "ExpectColumnValuesToBeUnique",
+            column=column,
+            severity=severity,
+            description=f"{column} is unique{scope}",
+            **extra,
         ),
         Dimension.CONSISTENCY,
     )
 
 
-def unique_together(columns: Sequence[str], *, severity: str = CRITICAL) -> Expectation:
+def unique_together(columns: Sequence[str], *, severity: str = CRITICAL) -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(columns), severity=severity, description=f"({', '.join(columns)}) is unique"
+        _spec(
+            "ExpectCompoundColumnsToBeUnique",
+            column_list=list(columns),
+            severity=severity,
+            description=f"({', '.join(columns)}) is unique",
         ),
         Dimension.CONSISTENCY,
     )
@@ -80,7 +97,7 @@ def between(
     severity: str = CRITICAL,
     where: str | None = None,
     mostly: float | None = None,
-) -> Expectation:
+) -> ExpectationSpec:
     if minimum is not None and maximum is not None:
         words = f"is between {minimum} and {maximum}"
     elif minimum is not None:
@@ -94,7 +111,8 @@ def between(
     if mostly is not None:
         scope += f" for {mostly:.0%} of rows"
     return _tagged(
-        gxe.ExpectColumnValuesToBeBetween(
+        _spec(
+            "ExpectColumnValuesToBeBetween",
             column=column,
             min_value=minimum,
             max_value=maximum,
@@ -106,9 +124,10 @@ def between(
     )
 
 
-def one_of(column: str, values: Sequence[Any], *, severity: str = WARNING) -> Expectation:
+def one_of(column: str, values: Sequence[Any], *, severity: str = WARNING) -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectColumnValuesToBeInSet(
+        _spec(
+            "ExpectColumnValuesToBeInSet",
             column=column,
             value_set=list(values),
             severity=severity,
@@ -118,38 +137,50 @@ def one_of(column: str, values: Sequence[Any], *, severity: str = WARNING) -> Ex
     )
 
 
-def references(column: str, target: str, values: Sequence[str], *, severity: str = CRITICAL) -> Expectation:
+def references(column: str, target: str, values: Sequence[str], *, severity: str = CRITICAL) -> ExpectationSpec:
     """Referential integrity: every non-null ``column`` value is a key of ``target``."""
     return _tagged(
-        gxe.ExpectColumnValuesToBeInSet(
-            column=column, value_set=list(values), severity=severity, description=f"{column} exists in {target}"
+        _spec(
+            "ExpectColumnValuesToBeInSet",
+            column=column,
+            value_set=list(values),
+            severity=severity,
+            description=f"{column} exists in {target}",
         ),
         Dimension.CONSISTENCY,
     )
 
 
-def matches(column: str, pattern: str, *, severity: str = WARNING, what: str = "") -> Expectation:
+def matches(column: str, pattern: str, *, severity: str = WARNING, what: str = "") -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectColumnValuesToMatchRegex(
-            column=column, regex=pattern, severity=severity, description=f"{column} looks like {what or pattern}"
+        _spec(
+            "ExpectColumnValuesToMatchRegex",
+            column=column,
+            regex=pattern,
+            severity=severity,
+            description=f"{column} looks like {what or pattern}",
         ),
         Dimension.VALIDITY,
     )
 
 
-def json_parseable(column: str, *, severity: str = WARNING) -> Expectation:
+def json_parseable(column: str, *, severity: str = WARNING) -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectColumnValuesToBeJsonParseable(
-            column=column, severity=severity, description=f"{column} is a JSON document"
+        _spec(
+            "ExpectColumnValuesToBeJsonParseable",
+            column=column,
+            severity=severity,
+            description=f"{column} is a JSON document",
         ),
         Dimension.VALIDITY,
     )
 
 
-def equal(column: str, derived: str, explanation: str, *, severity: str = CRITICAL) -> Expectation:
+def equal(column: str, derived: str, explanation: str, *, severity: str = CRITICAL) -> ExpectationSpec:
     """Row by row, ``column`` equals a value computed from other columns (a reconciliation)."""
     return _tagged(
-        gxe.ExpectColumnPairValuesToBeEqual(
+        _spec(
+            "ExpectColumnPairValuesToBeEqual",
             column_A=column,
             column_B=derived,
             # A missing input is the completeness expectations' finding, not a mismatch.
@@ -161,9 +192,10 @@ def equal(column: str, derived: str, explanation: str, *, severity: str = CRITIC
     )
 
 
-def not_before(later: str, earlier: str, *, severity: str = WARNING) -> Expectation:
+def not_before(later: str, earlier: str, *, severity: str = WARNING) -> ExpectationSpec:
     return _tagged(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        _spec(
+            "ExpectColumnPairValuesAToBeGreaterThanB",
             column_A=later,
             column_B=earlier,
             or_equal=True,

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
-from great_expectations.expectations import Expectation
 
 from shop_analytics.quality import expectations as ex
-from shop_analytics.quality.suite import ALL_ROWS, Companion, Layer, Scope, SuiteInputs, TableSuite
+from shop_analytics.quality.suite import ALL_ROWS, Companion, ExpectationSpec, Layer, Scope, SuiteInputs, TableSuite
 
 CHANNELS = ("web", "app", "store")
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "payment_failed", "completed")
@@ -35,7 +34,7 @@ CLV = Companion(
 )
 
 
-def _fct_orders(inputs: SuiteInputs) -> list[Expectation]:
+def _fct_orders(inputs: SuiteInputs) -> list[ExpectationSpec]:
     return [
         ex.columns_present(["order_id", "channel", "store_id", "customer_id", "order_date", "subtotal_cents",
                             "discount_cents", "tax_cents", "total_cents", "order_status", "is_revenue"]),
@@ -57,7 +56,7 @@ def _orders_derive(rows: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> pd.Data
     return rows.assign(_expected_total_cents=rows["subtotal_cents"] - rows["discount_cents"] + rows["tax_cents"])
 
 
-def _fct_daily_store_sales(inputs: SuiteInputs) -> list[Expectation]:
+def _fct_daily_store_sales(inputs: SuiteInputs) -> list[ExpectationSpec]:
     return [
         ex.columns_present(["daily_store_sales_id", "store_id", "sale_date", "transaction_count", "revenue_cents",
                             "refund_cents"]),
@@ -90,7 +89,7 @@ def _daily_store_sales_derive(rows: pd.DataFrame, companions: Mapping[str, pd.Da
     return merged
 
 
-def _customer_rfm(inputs: SuiteInputs) -> list[Expectation]:
+def _customer_rfm(inputs: SuiteInputs) -> list[ExpectationSpec]:
     scores = ("recency_score", "frequency_score", "monetary_score")
     return [
         ex.columns_present(["customer_id", "recency_days", "frequency", "monetary_cents", *scores, "rfm_cell",
@@ -125,7 +124,7 @@ def _rfm_derive(rows: pd.DataFrame, companions: Mapping[str, pd.DataFrame]) -> p
     return derived.assign(_clv_historical_cents=rows["customer_id"].map(lookup))
 
 
-def _customer_lifetime_value(inputs: SuiteInputs) -> list[Expectation]:
+def _customer_lifetime_value(inputs: SuiteInputs) -> list[ExpectationSpec]:
     return [
         ex.columns_present(["customer_id", "order_count", "revenue_cents", "refund_cents", "historical_clv_cents",
                             "predicted_clv_cents", "total_clv_cents"]),
@@ -148,7 +147,7 @@ def _clv_derive(rows: pd.DataFrame, _: Mapping[str, pd.DataFrame]) -> pd.DataFra
     )
 
 
-def _dim_customers(inputs: SuiteInputs) -> list[Expectation]:
+def _dim_customers(inputs: SuiteInputs) -> list[ExpectationSpec]:
     return [
         ex.columns_present(["customer_version_id", "customer_id", "valid_from", "valid_to", "is_current"]),
         ex.has_rows(),

@@ -3,7 +3,8 @@
 Each run gets its own in-memory context (creating one takes milliseconds), so runs share no
 state and nothing is written to disk. The outcome of every expectation is reduced to plain,
 JSON-ready values: what failed, how much, the observed value and a few failing values and
-row positions, which the Dagster check turns into metadata.
+row positions, which the Dagster check turns into metadata. GX is imported when a check
+runs, not when the code location loads (every Dagster run loads it; GX takes seconds).
 """
 
 from __future__ import annotations
@@ -15,17 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import great_expectations as gx
 import numpy as np
 import pandas as pd
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.expectations import Expectation
 
-from shop_analytics.quality.suite import Dimension
+from shop_analytics.quality.suite import Dimension, ExpectationSpec
 
 # GX logs every metric it computes at INFO; a check run wants only its result.
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -88,6 +82,13 @@ class Validation:
 
 
 def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         progress_bars=ProgressBarsConfig(globally=False),
@@ -96,8 +97,10 @@ def _context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def validate(frame: pd.DataFrame, expectations: Sequence[Expectation], suite_name: str) -> Validation:
+def validate(frame: pd.DataFrame, expectations: Sequence[ExpectationSpec], suite_name: str) -> Validation:
     """Run ``expectations`` over ``frame`` and summarise each result."""
+    import great_expectations as gx
+
     context = _context()
     batch = (
         context.data_sources.add_pandas("quality")
@@ -105,7 +108,7 @@ def validate(frame: pd.DataFrame, expectations: Sequence[Expectation], suite_nam
         .add_batch_definition_whole_dataframe("scope")
         .get_batch(batch_parameters={"dataframe": frame})
     )
-    suite = gx.ExpectationSuite(name=suite_name, expectations=list(expectations))
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[e.to_gx() for e in expectations])
     result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20})
     return Validation(outcomes=tuple(_outcome(r) for r in result.results))
 

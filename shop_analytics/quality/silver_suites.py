@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 import pandas as pd
-from great_expectations.expectations import Expectation
 
 from shop_analytics.quality import expectations as ex
-from shop_analytics.quality.suite import ALL_ROWS, Layer, Reference, Scope, SuiteInputs, TableSuite
+from shop_analytics.quality.suite import ALL_ROWS, ExpectationSpec, Layer, Reference, Scope, SuiteInputs, TableSuite
 from shop_analytics.silver import tables as t
 from shop_analytics.silver.entities import EVENT_ENTITIES, EventEntity
 from shop_analytics.silver.tables import SilverTable
@@ -34,20 +33,20 @@ ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "paymen
 RETURN_CHANNELS = ("store", "mail")
 LOCATION_TYPES = ("store", "warehouse")
 
-Build = Callable[[SuiteInputs], list[Expectation]]
+Build = Callable[[SuiteInputs], list[ExpectationSpec]]
 
 
-def products_exist(column: str, inputs: SuiteInputs) -> Expectation:
+def products_exist(column: str, inputs: SuiteInputs) -> ExpectationSpec:
     return ex.references(column, "silver.products", inputs.values(PRODUCT_IDS))
 
 
-def locations_exist(column: str, inputs: SuiteInputs) -> Expectation:
+def locations_exist(column: str, inputs: SuiteInputs) -> ExpectationSpec:
     return ex.references(column, "silver.stores", inputs.values(LOCATION_IDS))
 
 
-def _entity_basics(table: SilverTable, entity: EventEntity | None, inputs: SuiteInputs) -> list[Expectation]:
+def _entity_basics(table: SilverTable, entity: EventEntity | None, inputs: SuiteInputs) -> list[ExpectationSpec]:
     """What every event (or line) table promises: schema, keys, required fields, sane event times."""
-    found: list[Expectation] = [ex.columns_present(table.column_names), ex.has_rows()]
+    found: list[ExpectationSpec] = [ex.columns_present(table.column_names), ex.has_rows()]
     found += [ex.not_null(column) for column in table.key]
     found.append(ex.unique(table.key[0]) if len(table.key) == 1 else ex.unique_together(table.key))
     required = [c for c in (entity.required if entity else ()) if c in table.column_names and c not in table.key]
@@ -57,7 +56,7 @@ def _entity_basics(table: SilverTable, entity: EventEntity | None, inputs: Suite
     return found
 
 
-def _money_totals() -> list[Expectation]:
+def _money_totals() -> list[ExpectationSpec]:
     return [
         ex.between("total_cents", 0),
         ex.between("subtotal_cents", 0),
@@ -78,7 +77,7 @@ def _with_expected_line_total(rows: pd.DataFrame, _: Mapping[str, pd.DataFrame])
     return rows.assign(_expected_line_total_cents=rows["quantity"] * rows["unit_price_cents"])
 
 
-def _sale_lines(inputs: SuiteInputs) -> list[Expectation]:
+def _sale_lines(inputs: SuiteInputs) -> list[ExpectationSpec]:
     return [
         ex.between("quantity", 1),
         ex.between("unit_price_cents", 0),
@@ -144,7 +143,7 @@ REFERENCES: Mapping[str, tuple[Reference, ...]] = {
 def event_suite(table: SilverTable, entity: EventEntity | None) -> TableSuite:
     specific = SPECIFIC[table.name]
 
-    def build(inputs: SuiteInputs) -> list[Expectation]:
+    def build(inputs: SuiteInputs) -> list[ExpectationSpec]:
         return [*_entity_basics(table, entity, inputs), *specific(inputs)]
 
     return TableSuite(
@@ -163,7 +162,7 @@ def event_suite(table: SilverTable, entity: EventEntity | None) -> TableSuite:
 def _reference_suite(table: SilverTable, extra: Build) -> TableSuite:
     key = table.key[0]
 
-    def build(inputs: SuiteInputs) -> list[Expectation]:
+    def build(inputs: SuiteInputs) -> list[ExpectationSpec]:
         return [ex.columns_present(table.column_names), ex.has_rows(), ex.not_null(key), ex.unique(key), *extra(inputs)]
 
     return TableSuite(
@@ -178,7 +177,7 @@ def _reference_suite(table: SilverTable, extra: Build) -> TableSuite:
 
 
 def _derived_suite(table: SilverTable, scope_column: str, extra: Build) -> TableSuite:
-    def build(inputs: SuiteInputs) -> list[Expectation]:
+    def build(inputs: SuiteInputs) -> list[ExpectationSpec]:
         key = ex.unique(table.key[0]) if len(table.key) == 1 else ex.unique_together(table.key)
         return [ex.columns_present(table.column_names), key, *extra(inputs)]
 

@@ -9,13 +9,14 @@ the score uses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import pandas as pd
-from great_expectations.expectations import Expectation
 
 
 class Layer(str, Enum):
@@ -30,6 +31,33 @@ class Dimension(str, Enum):
     COMPLETENESS = "completeness"  # required values and rows are there
     VALIDITY = "validity"  # values are in their domain: ranges, sets, formats
     CONSISTENCY = "consistency"  # keys unique, references resolve, totals reconcile, schema holds
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One GX expectation, described: the GX class name and its arguments.
+
+    Suites are declared with these rather than GX objects, so loading the code location
+    (every Dagster run does) need not import GX; ``to_gx`` builds the real expectation
+    when a check runs.
+    """
+
+    kind: str  # a class of great_expectations.expectations, e.g. "ExpectColumnValuesToNotBeNull"
+    kwargs: dict[str, Any]
+    severity: str
+    description: str
+    dimension: Dimension = Dimension.VALIDITY
+
+    def with_dimension(self, dimension: Dimension) -> ExpectationSpec:
+        return dataclasses.replace(self, dimension=dimension)
+
+    def to_gx(self) -> Any:
+        import great_expectations.expectations as gxe
+
+        expectation_class = getattr(gxe, self.kind)
+        return expectation_class(
+            **self.kwargs, severity=self.severity, description=self.description, meta={"dimension": self.dimension.value}
+        )
 
 
 @dataclass(frozen=True)
@@ -113,7 +141,7 @@ class TableSuite:
     layer: Layer
     table: str
     version: int
-    expectations: Callable[[SuiteInputs], list[Expectation]]
+    expectations: Callable[[SuiteInputs], list[ExpectationSpec]]
     key_columns: tuple[str, ...]
     description: str
     scope: Scope = ALL_ROWS
@@ -136,10 +164,10 @@ class TableSuite:
         """The asset key path of the asset the suite guards."""
         return self.asset_path or (self.layer.value, self.table)
 
-    def build(self, inputs: SuiteInputs) -> list[Expectation]:
+    def build(self, inputs: SuiteInputs) -> list[ExpectationSpec]:
         return self.expectations(inputs)
 
     def is_blocking(self) -> bool:
         """Whether any expectation is critical (then a failure stops downstream materializations)."""
         probe = SuiteInputs(references={}, now=datetime(2000, 1, 1))
-        return any(str(getattr(e.severity, "value", e.severity)) == "critical" for e in self.build(probe))
+        return any(e.severity == "critical" for e in self.build(probe))

@@ -22,6 +22,7 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from shop_analytics.jobs import SPARK_JVM_TAGS
 from shop_analytics.schedules.retries import SERVICE_RETRY_POLICY
 
 SILVER_AGGREGATE_KEYS = (
@@ -41,7 +42,7 @@ silver_aggregates_job = define_asset_job(
     selection=AssetSelection.assets(*SILVER_AGGREGATE_KEYS),
     executor_def=in_process_executor,
     op_retry_policy=SERVICE_RETRY_POLICY,
-    tags=SERVICE_RUN_RETRY_TAGS,
+    tags={**SERVICE_RUN_RETRY_TAGS, **SPARK_JVM_TAGS},
     description="Sales windows, sessions and anomalies rebuilt for the days touched since their last run.",
 )
 
@@ -50,7 +51,7 @@ gold_build_job = define_asset_job(
     selection=AssetSelection.groups(GOLD_GROUP),
     executor_def=in_process_executor,
     op_retry_policy=SERVICE_RETRY_POLICY,
-    tags=SERVICE_RUN_RETRY_TAGS,
+    tags={**SERVICE_RUN_RETRY_TAGS, **SPARK_JVM_TAGS},
     description="dbt build of the gold marts (models, dbt tests) and their quality checks.",
 )
 

@@ -4,11 +4,16 @@ Dagster's advice for Kafka (issue #11857) is a sensor that requests runs for new
 rather than an asset that never ends. "What bronze has" is the committed offsets that the
 last bronze materialization recorded from its Spark checkpoint. One run covers every topic
 with new records, so the run starts one SparkSession however many topics moved.
+
+Freshness first: a run every few seconds cannot afford the bronze GX suites each time
+(about a second per table), so a run carries the bronze asset checks only when the last
+checked run is ``checks_every_seconds`` old (tag ``shop/checks``); the others run none.
 """
 
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 
 from dagster import (
@@ -30,6 +35,10 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.streaming import offsets
 
 INGEST_TAG = "shop/ingest"
+CHECKS_TAG = "shop/checks"
+# Cursor key of the time the last run with checks was requested (beside the topics' offsets).
+CHECKED_AT = "__checks_requested_at"
+DEFAULT_CHECKS_EVERY_S = 600
 
 
 def committed_offsets_of(context: SensorEvaluationContext, stream: BronzeStream) -> dict[int, int]:
@@ -44,6 +53,7 @@ def build_kafka_offsets_sensor(
     streams: Sequence[BronzeStream],
     job: JobDefinition | UnresolvedAssetJobDefinition,
     minimum_interval_seconds: int = 5,
+    checks_every_seconds: int = DEFAULT_CHECKS_EVERY_S,
 ) -> SensorDefinition:
     @sensor(
         name="kafka_offsets_sensor",
@@ -77,13 +87,37 @@ def build_kafka_offsets_sensor(
         run_key = "bronze-" + hashlib.sha256(
             "".join(offsets.fingerprint(t, o) for t, o in sorted(moved.items())).encode()
         ).hexdigest()[:16]
-        context.log.info("Requesting ingest %s: %s", run_key, "; ".join(notes))
-        return SensorResult(
-            run_requests=[RunRequest(run_key=run_key, asset_selection=selection, tags={INGEST_TAG: "bronze"})],
-            cursor=json.dumps({t: offsets.to_json(o) for t, o in sorted(moved.items())}),
+        now = time.time()
+        checked_at = float(_cursor(context.cursor).get(CHECKED_AT, 0.0))
+        with_checks = checks_due(checked_at, now, checks_every_seconds)
+        context.log.info(
+            "Requesting ingest %s (%s): %s", run_key, "with checks" if with_checks else "no checks", "; ".join(notes)
         )
+        request = RunRequest(
+            run_key=run_key,
+            asset_selection=selection,
+            # None: every check of the selected assets; []: none.
+            asset_check_keys=None if with_checks else [],
+            tags={INGEST_TAG: "bronze", CHECKS_TAG: "included" if with_checks else "skipped"},
+        )
+        cursor = {t: offsets.to_json(o) for t, o in sorted(moved.items())}
+        cursor[CHECKED_AT] = now if with_checks else checked_at
+        return SensorResult(run_requests=[request], cursor=json.dumps(cursor))
 
     return kafka_offsets_sensor
+
+
+def checks_due(checked_at: float, now: float, every_seconds: float) -> bool:
+    """Whether this run carries the checks: none were requested for ``every_seconds``."""
+    return now - checked_at >= every_seconds
+
+
+def _cursor(text: str | None) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _ingest_in_flight(context: SensorEvaluationContext) -> bool:

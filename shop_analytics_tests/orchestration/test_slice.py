@@ -7,6 +7,7 @@ topic/partition/offset exactly once, and every malformed record of the simulator
 manifest is in the dead-letter table.
 """
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,6 +31,7 @@ from shop_analytics.assets.streams import BRONZE_STREAMS
 from shop_analytics.definitions import build_definitions
 from shop_analytics.platform import lakehouse
 from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.sensors.kafka_offsets_sensor import CHECKED_AT, CHECKS_TAG
 from shop_analytics.silver.entities import EVENT_ENTITIES
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.faults import FaultRates, read_manifest
@@ -57,10 +59,10 @@ def slice_defs(platform: PlatformSettings):
     return build_definitions(platform_resources(platform))
 
 
-def _tick(slice_defs, instance):
+def _tick(slice_defs, instance, cursor: str | None = None):
     sensor = slice_defs.get_sensor_def("kafka_offsets_sensor")
     context = build_sensor_context(
-        instance=instance, resources={"kafka": slice_defs.resources["kafka"]}, definitions=slice_defs
+        instance=instance, resources={"kafka": slice_defs.resources["kafka"]}, definitions=slice_defs, cursor=cursor
     )
     return sensor(context)
 
@@ -111,6 +113,11 @@ def test_produced_equals_bronze_plus_dead_letter_exactly_once(slice_defs, instan
     [request] = result.run_requests
     # The same offsets give the same run key, so a repeated tick never doubles a run.
     assert _tick(slice_defs, instance).run_requests[0].run_key == request.run_key
+    # A first tick carries the bronze checks; a tick soon after a checked run carries none.
+    assert request.asset_check_keys is None and request.tags[CHECKS_TAG] == "included"
+    soon = _tick(slice_defs, instance, cursor=json.dumps({CHECKED_AT: time.time() - 60}))
+    assert soon.run_requests[0].asset_check_keys == [] and soon.run_requests[0].tags[CHECKS_TAG] == "skipped"
+    assert json.loads(soon.cursor)[CHECKED_AT] == pytest.approx(time.time() - 60, abs=5)
     _run(slice_defs, instance, request)
 
     kafka = slice_defs.resources["kafka"]

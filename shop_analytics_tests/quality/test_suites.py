@@ -27,7 +27,7 @@ SILVER_SPECS = {spec.name: spec for spec in vars(t).values() if isinstance(spec,
 def _columns_read(suite: TableSuite) -> set[str]:
     columns: set[str] = set()
     for expectation in suite.build(INPUTS):
-        kwargs = expectation.configuration.kwargs
+        kwargs = expectation.kwargs
         columns.update(c for c in (kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")) if c)
         columns.update(kwargs.get("column_list") or [])
     return {c for c in columns if not c.startswith("_")}  # derived reconciliation columns

@@ -117,6 +117,9 @@ def generator_cpu(count: int = 300_000) -> dict:
         def produce(self, topic: str, key: str, value: bytes) -> None:
             pass
 
+        def produce_many(self, topics: list[str], keys: list[str], values: list[bytes]) -> None:
+            pass
+
         def produce_tracked(self, *args: Any) -> None:
             pass
 

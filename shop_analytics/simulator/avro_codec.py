@@ -7,6 +7,11 @@ check that on every topic's records). It exists for throughput: fastavro spends 
 event types, cities) are encoded once and cached, and field dispatch is decided when
 compiling instead of per value.
 
+``groups`` names runs of consecutive top-level fields whose values repeat together (a
+session's ids and device; a page's product, price and promotion): each run is read with
+one ``itemgetter`` and its encoded bytes are cached by the tuple of its values, so one
+lookup replaces a call per field. A run that seldom repeats only costs memory.
+
 Supported: records, arrays, maps, the primitives, ``["null", T]`` unions and the logical
 types carried by their base type (timestamp-millis, date, uuid). Anything else raises
 ``UnsupportedSchema`` so callers can fall back to fastavro.
@@ -19,7 +24,9 @@ from __future__ import annotations
 import json
 import re
 import struct
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 Encoder = Callable[[dict[str, Any]], bytes]
@@ -61,6 +68,10 @@ def _varint(z: int) -> bytes:
 _SMALL = [_varint(z) for z in range(1 << 14)]  # zigzag values below 2**14: one or two bytes
 _LOW14 = [bytes(((z & 0x7F) | 0x80, ((z >> 7) & 0x7F) | 0x80)) for z in range(1 << 14)]
 _HIGH: dict[int, bytes] = {}
+_TSLO = [_LOW14[k << 1] for k in range(1 << 13)]  # the first two bytes of a large positive long
+_ZZ = [_SMALL[k << 1] for k in range(1 << 13)] + [_SMALL[(k << 1) - 1] for k in range(1 << 13, 0, -1)]
+# _ZZ[n] for -8192 <= n < 8192 (negative indexes from the end): the zigzag varint of n
+_TIMESTAMPS = ("timestamp-", "local-timestamp-")
 
 
 def write_long(n: int) -> bytes:
@@ -89,7 +100,8 @@ def write_bytes(b: bytes) -> bytes:
 
 def write_string(s: str) -> bytes:
     b = s.encode()
-    return write_long(len(b)) + b
+    n = len(b)
+    return (_SMALL[n << 1] if n < 8192 else write_long(n)) + b
 
 
 class _StringCache(dict[str, bytes]):
@@ -134,6 +146,20 @@ class _NullableLongCache(dict[int | None, bytes]):
         return encoded
 
 
+class _GroupCache(dict[tuple[Any, ...], bytes]):
+    """Encoded bytes of a run of fields by the tuple of their values."""
+
+    def __init__(self, encode: Callable[[tuple[Any, ...]], bytes]) -> None:
+        super().__init__()
+        self._encode = encode
+
+    def __missing__(self, values: tuple[Any, ...]) -> bytes:
+        if len(self) >= STRING_CACHE_LIMIT:
+            self.clear()
+        encoded = self[values] = self._encode(values)
+        return encoded
+
+
 _pack_double = struct.Struct("<d").pack
 _pack_float = struct.Struct("<f").pack
 
@@ -159,12 +185,17 @@ class _Compiler:
             "_double": _pack_double,
             "_float": _pack_float,
             "_bool": write_boolean,
+            "_SMALL": _SMALL,
+            "_LOW14": _LOW14,
+            "_TSLO": _TSLO,
+            "_ZZ": _ZZ,
             "_cache": _StringCache().__getitem__,
             "_ncache": _NullableStringCache().__getitem__,
             "_nlong": _NullableLongCache().__getitem__,
         }
         self.named: dict[str, dict[str, Any]] = {}
         self.functions: dict[str, str] = {}
+        self.group_caches: dict[str, str] = {}  # cache name -> name of the group's encoder
         self._n = 0
 
     def fresh(self, prefix: str) -> str:
@@ -196,7 +227,13 @@ class _Compiler:
         if kind == "boolean":
             return f"_bool({value})"
         if kind in ("int", "long"):
-            return f"_long({value})"
+            if kind == "long" and str(schema.get("logicalType", "")).startswith(_TIMESTAMPS):
+                # epoch times between 1974 and 2039: three table lookups, no call
+                return (
+                    f"(_TSLO[{value} & 8191] + _LOW14[({value} >> 13) & 16383] + _SMALL[{value} >> 27] "
+                    f"if 134217728 <= {value} < 2199023255552 else _long({value}))"
+                )
+            return f"(_ZZ[{value}] if -8192 <= {value} < 8192 else _long({value}))"
         if kind == "double":
             return f"_double({value})"
         if kind == "float":
@@ -205,7 +242,8 @@ class _Compiler:
             return f"_bytes({value})"
         if kind == "string":
             if schema.get("logicalType") in _UNCACHED_LOGICAL:
-                return f"_str({value})"
+                b = self.fresh("_b")  # encoded once, inline (a call costs more than the rest)
+                return f"(_SMALL[len({b}) << 1] + {b} if len({b} := {value}.encode()) < 8192 else _bytes({b}))"
             return f"_cache({value})"
         if kind == "record":
             return f"{self.record(schema, namespace)}({value})"
@@ -239,6 +277,44 @@ class _Compiler:
         other_tag = 'b"\\x02"' if null_index == 0 else 'b"\\x00"'
         return f"({null_tag} if {value} is None else {other_tag} + {other_expr})"
 
+    @staticmethod
+    def _group_starts(fields: list[dict[str, Any]], groups: Sequence[Sequence[str]]) -> dict[int, int]:
+        """{index of a group's first field: its length}; groups must be runs of consecutive fields."""
+        names = [f["name"] for f in fields]
+        starts: dict[int, int] = {}
+        taken: set[str] = set()
+        for group in groups:
+            group = list(group)
+            if len(group) < 2 or taken & set(group) or not set(group) <= set(names):
+                raise ValueError(f"a field group needs two or more of the record's fields, each in one group: {group}")
+            first = names.index(group[0])
+            if names[first : first + len(group)] != group:
+                raise ValueError(f"a field group must be consecutive fields in schema order: {group}")
+            starts[first] = len(group)
+            taken.update(group)
+        return starts
+
+    def group(self, run: list[dict[str, Any]], namespace: str | None) -> str:
+        """An expression encoding a run of fields through one tuple-keyed cache."""
+        for field in run:  # cache keys must be hashable, and equal only when their bytes are
+            branches = field["type"] if isinstance(field["type"], list) else [field["type"]]
+            kinds = {self._base_type(b, namespace) for b in branches} - {"null"}
+            if not kinds <= {"boolean", "int", "long", "string", "bytes"}:
+                raise UnsupportedSchema(f"field {field['name']!r} cannot be in a group: {sorted(map(str, kinds))}")
+        getter, cache, encode = self.fresh("_k"), self.fresh("_g"), self.fresh("_grp")
+        names = [f["name"] for f in run]
+        variables = [self.fresh("v") for _ in run]
+        exprs = [self.expr(f["type"], v, namespace) for f, v in zip(run, variables, strict=True)]
+        self.lines += [
+            f"def {encode}(values):",
+            f"    {', '.join(variables)} = values",
+            f'    return b"".join(({", ".join(exprs)},))',
+            "",
+        ]
+        self.env[getter] = itemgetter(*map(sys.intern, names))  # interned like the records' keys: no compare
+        self.group_caches[cache] = encode  # bound once the module is executed
+        return f"{cache}({getter}(r))"
+
     def _base_type(self, schema: Any, namespace: str | None) -> Any:
         schema = self.resolve(schema, namespace)
         return schema.get("type") if isinstance(schema, dict) else schema
@@ -254,7 +330,12 @@ class _Compiler:
         )
 
     def record(
-        self, schema: dict[str, Any], namespace: str | None, lead: str | None = None, fallback: str | None = None
+        self,
+        schema: dict[str, Any],
+        namespace: str | None,
+        lead: str | None = None,
+        fallback: str | None = None,
+        groups: Sequence[Sequence[str]] = (),
     ) -> str:
         name = schema["name"]
         namespace = schema.get("namespace", namespace)
@@ -267,7 +348,18 @@ class _Compiler:
         self.functions[full] = fn
         body: list[str] = [f"def {fn}(r):"]
         parts: list[str] = [lead] if lead else []
-        for field in schema["fields"]:
+        fields = schema["fields"]
+        starts = self._group_starts(fields, groups)
+        skip = 0
+        for i, field in enumerate(fields):
+            if skip:
+                skip -= 1
+                continue
+            if i in starts:
+                run = fields[i : i + starts[i]]
+                parts.append(self.group(run, namespace))
+                skip = len(run) - 1
+                continue
             var = self.fresh("f")
             fname = json.dumps(field["name"])
             if "default" in field and self.lenient:
@@ -301,30 +393,41 @@ def _python_literal(value: Any) -> str:
     return repr(value)
 
 
-def compile_encoder(schema: dict[str, Any] | str, prefix: bytes = b"") -> Encoder:
+def compile_encoder(schema: dict[str, Any] | str, prefix: bytes = b"", groups: Sequence[Sequence[str]] = ()) -> Encoder:
     """Compile a record schema (dict or JSON text) into ``encode(record) -> bytes``.
 
-    ``prefix`` is prepended to every output, e.g. ``wire_header(schema_id)``.
+    ``prefix`` is prepended to every output, e.g. ``wire_header(schema_id)``. ``groups``:
+    runs of consecutive top-level field names encoded through one cache each (see above).
     """
     if isinstance(schema, str):
         schema = json.loads(schema)
     if not isinstance(schema, dict) or schema.get("type") != "record":
         raise UnsupportedSchema("the top-level schema must be a record")
     lenient = _build(schema, prefix, lenient=True)
-    encoder = _build(schema, prefix, lenient=False, fallback=lenient)
+    encoder = _build(schema, prefix, lenient=False, fallback=lenient, groups=groups)
     encoder.__doc__ = f"Avro binary encoder of {schema.get('name')} (compiled)."
     return encoder
 
 
-def _build(schema: dict[str, Any], prefix: bytes, lenient: bool, fallback: Encoder | None = None) -> Encoder:
+def _build(
+    schema: dict[str, Any],
+    prefix: bytes,
+    lenient: bool,
+    fallback: Encoder | None = None,
+    groups: Sequence[Sequence[str]] = (),
+) -> Encoder:
     compiler = _Compiler(lenient)
     compiler.env["_prefix"] = prefix
     compiler.env["_fallback"] = fallback
     lead = "_prefix" if prefix else None
-    root = compiler.record(schema, schema.get("namespace"), lead=lead, fallback="_fallback" if fallback else None)
+    root = compiler.record(
+        schema, schema.get("namespace"), lead=lead, fallback="_fallback" if fallback else None, groups=groups
+    )
     source = "\n".join(compiler.lines) + f"\nencode = {root}\n"
     namespace = dict(compiler.env)
     kind = "lenient" if lenient else "strict"
     exec(compile(source, f"<avro encoder {schema.get('name')} {kind}>", "exec"), namespace)
+    for cache, encode in compiler.group_caches.items():
+        namespace[cache] = _GroupCache(namespace[encode]).__getitem__
     encoder: Encoder = namespace["encode"]
     return encoder

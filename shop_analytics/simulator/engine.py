@@ -3,7 +3,10 @@
 Processes (sessions, store days, order lifecycles, restocks) are generators: the engine
 resumes one at the time it asked for, the process emits events and yields the absolute
 time (epoch ms) of its next step. A heap orders the processes, so events come out in
-event-time order and stock is always checked in the order things happen. All randomness
+event-time order and stock is always checked in the order things happen. Only the steps
+of the current window (``WINDOW_MS``) are in the heap; later ones wait in per-window
+lists, so the heap stays a few dozen deep (most processes are sessions planned hours
+ahead, and orders waiting days to ship) and the order is exactly (time, spawn sequence). All randomness
 comes from the seeded ``random.Random`` and numpy ``Generator`` here: same seed, same
 start, same events.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator, Iterator
-from heapq import heappop, heappush, heapreplace
+from heapq import heapify, heappop, heappush, heapreplace
 from itertools import count
 from typing import Any
 
@@ -29,6 +32,9 @@ from shop_analytics.simulator.store_sales import store_process
 from shop_analytics.simulator.world import World
 
 Process = Generator[int, None, None]
+Entry = tuple[int, int, Process]  # (time, spawn sequence, process)
+
+WINDOW_MS = 300_000
 
 
 class Simulation:
@@ -52,7 +58,10 @@ class Simulation:
         # mutable per-customer state, as arrays for the daily vectorised arrival draws
         cycles = np.array([c.purchase_cycle_days for c in world.customers])
         self.last_purchase_ms = start_ms - (self.np_rng.random(n) * cycles * DAY_MS).astype(np.int64)
-        self._heap: list[tuple[int, int, Process]] = []
+        self._heap: list[Entry] = []  # steps before _horizon
+        self._later: dict[int, list[Entry]] = {}  # steps from _horizon on, by window
+        self._windows: list[int] = []  # heap of the keys of _later
+        self._horizon = 0
         self._seq = count()
         self._out: list[Event] = []
         self.emit = self._out.append  # processes call this once per event
@@ -61,7 +70,20 @@ class Simulation:
     # -- used by processes -------------------------------------------------------------
     def spawn(self, at_ms: int, process: Process) -> None:
         """Start ``process`` at ``at_ms`` (its body up to the first ``yield`` runs then)."""
-        heappush(self._heap, (at_ms if at_ms > self.now else self.now, next(self._seq), process))
+        at = at_ms if at_ms > self.now else self.now
+        if at < self._horizon:
+            heappush(self._heap, (at, next(self._seq), process))
+        else:
+            self._defer((at, next(self._seq), process))
+
+    def _defer(self, entry: Entry) -> None:
+        window = entry[0] // WINDOW_MS
+        waiting = self._later.get(window)
+        if waiting is None:
+            self._later[window] = [entry]
+            heappush(self._windows, window)
+        else:
+            waiting.append(entry)
 
     def promotions(self, ms: int) -> DayPromotions:
         day = ms - ms % DAY_MS
@@ -81,8 +103,16 @@ class Simulation:
         for location in self.world.locations:
             self.spawn(self.start_ms, restock_process(self, location))
 
-        heap, out, seq, end = self._heap, self._out, self._seq, self.end_ms
-        while heap:
+        heap, out, seq, end, defer = self._heap, self._out, self._seq, self.end_ms, self._defer
+        horizon = self._horizon
+        while True:
+            if not heap:  # the window is done: the next one with steps in it
+                if not self._windows:
+                    break
+                window = heappop(self._windows)
+                heap += self._later.pop(window)
+                heapify(heap)
+                horizon = self._horizon = (window + 1) * WINDOW_MS
             t, _, process = heap[0]
             if end is not None and t >= end:
                 break
@@ -92,11 +122,15 @@ class Simulation:
             except StopIteration:
                 heappop(heap)
             else:
-                heapreplace(heap, (next_t if next_t > t else t, next(seq), process))
+                if next_t < horizon:
+                    heapreplace(heap, (next_t if next_t > t else t, next(seq), process))
+                else:
+                    heappop(heap)
+                    defer((next_t, next(seq), process))
             if out:
                 yield from out
                 out.clear()
 
     @property
     def pending_processes(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + sum(map(len, self._later.values()))

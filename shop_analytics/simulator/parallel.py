@@ -17,21 +17,20 @@ import pickle
 import signal
 import time
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from multiprocessing.connection import Connection
 from typing import Any
 
+from shop_analytics.simulator.batches import BATCH, encode_batches
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.events import Event
-from shop_analytics.simulator.faults import ManifestEntry
-from shop_analytics.simulator.producer import Sink
+from shop_analytics.simulator.faults import FaultInjector, ManifestEntry
+from shop_analytics.simulator.producer import Sink, produce_all
 
-BATCH = 4_096
 LIVE_BATCH_S = 0.05  # live runs ship at least every 50 ms, so pacing survives the batching
-
-Item = tuple[str, str, bytes, ManifestEntry | None]
 
 
 @dataclass
@@ -67,17 +66,22 @@ def run_in_child(
     try:
         _expect(receiver, "ready")
         started = time.perf_counter()
-        produce, tracked = sink.produce, sink.produce_tracked
+        tracked = sink.produce_tracked
+        loads, recv = pickle.loads, receiver.recv_bytes
         while True:
-            message = pickle.loads(receiver.recv_bytes())
+            message = loads(recv())
             if message[0] == "batch":
-                _, items, n, last_time = message
-                for topic, key, value, entry in items:
-                    if entry is None:
-                        produce(topic, key, value)
-                    else:
-                        tracked(topic, key, value, entry)
+                _, topics, keys, values, entries, n, last_time = message
+                if not entries:
+                    produce_all(sink, topics, keys, values)
+                else:  # injected faults among them: in order, the tracked ones with their entry
+                    start = 0
+                    for i, entry in entries:
+                        produce_all(sink, topics[start:i], keys[start:i], values[start:i])
+                        tracked(topics[i], keys[i], values[i], entry)
                         result.entries.append(entry)
+                        start = i + 1
+                    produce_all(sink, topics[start:], keys[start:], values[start:])
                 if progress is not None:
                     progress(n, last_time)
                 if should_stop():
@@ -134,34 +138,68 @@ def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Conn
 
     snapshot: Iterator[Event] = reference.snapshot(sim) if config.reference_snapshot else iter(())
     stream = chain(snapshot, paced_stream(config, sim.events(), stop_event.is_set))
+    counts: Counter[tuple[str, str]] = Counter()
+    dumps, protocol = pickle.dumps, pickle.HIGHEST_PROTOCOL
+    if injector is None and config.rate is None:  # backfill without faults: the batched hot path
+        n = 0
+        for topics, keys, values, last_time in encode_batches(stream, serializers, counts, config.max_events):
+            n += len(topics)
+            send(dumps(("batch", topics, keys, values, (), n, last_time), protocol))
+            if stop_event.is_set():
+                break
+        send(dumps(("done", counts, {})))
+        return
+    _generate_each(config, stream, serializers, injector, counts, send, stop_event)
 
-    counts: dict[tuple[str, str], int] = {}
-    get = counts.get
+
+def _generate_each(
+    config: SimulationConfig,
+    stream: Iterator[Event],
+    serializers: dict[str, Any],
+    injector: FaultInjector | None,
+    counts: Counter[tuple[str, str]],
+    send: Any,
+    stop_event: Any,
+) -> None:
+    """One event at a time: live runs ship at least every ``LIVE_BATCH_S``; faults go in between."""
     limit = config.max_events if config.max_events is not None else -1
     live = config.rate is not None
-    batch: list[Item] = []
-    append = batch.append
+    topics: list[str] = []
+    keys: list[str] = []
+    values: list[bytes] = []
+    entries: list[tuple[int, ManifestEntry]] = []
     n = 0
     last_time = 0
     shipped_at = time.monotonic()
+
+    def add(topic: str, key: str, value: bytes, entry: ManifestEntry | None) -> None:
+        if entry is not None:
+            entries.append((len(topics), entry))
+        topics.append(topic)
+        keys.append(key)
+        values.append(value)
+
+    def ship() -> None:
+        send(pickle.dumps(("batch", topics, keys, values, entries, n, last_time), pickle.HIGHEST_PROTOCOL))
+        for batch in (topics, keys, values, entries):
+            batch.clear()
+
     for topic, key, record in stream:
         if injector is None:
-            append((topic, key, serializers[topic](record), None))
+            add(topic, key, serializers[topic](record), None)
         else:
             entry = injector.retime(topic, key, record)
             encode = serializers[topic]
             value = encode(record)
-            append((topic, key, value, entry))
+            add(topic, key, value, entry)
             for item in injector.extras(topic, key, record, value, encode):
-                append((item.topic, item.key, item.value, item.entry))
+                add(item.topic, item.key, item.value, item.entry)
         k = (topic, record["event_type"])
-        counts[k] = get(k, 0) + 1
+        counts[k] += 1
         n += 1
-        if len(batch) >= BATCH or (live and time.monotonic() - shipped_at > LIVE_BATCH_S):
+        if len(topics) >= BATCH or (live and time.monotonic() - shipped_at > LIVE_BATCH_S):
             last_time = record["event_time"]
-            send(pickle.dumps(("batch", batch, n, last_time), pickle.HIGHEST_PROTOCOL))
-            batch = []
-            append = batch.append
+            ship()
             shipped_at = time.monotonic()
             if stop_event.is_set():
                 break
@@ -169,6 +207,6 @@ def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Conn
             break
     if injector is not None:
         for item in injector.drain():
-            append((item.topic, item.key, item.value, item.entry))
-    send(pickle.dumps(("batch", batch, n, last_time), pickle.HIGHEST_PROTOCOL))
+            add(item.topic, item.key, item.value, item.entry)
+    ship()
     send(pickle.dumps(("done", counts, dict(injector.counts) if injector else {})))

@@ -9,19 +9,22 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from shop_analytics.schemas import DEAD_LETTER_TOPIC, TopicSpec, event_topics
 from shop_analytics.simulator import reference
 from shop_analytics.simulator.admin import ensure_topics
+from shop_analytics.simulator.batches import encode_batches
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.engine import Simulation
 from shop_analytics.simulator.events import Event
 from shop_analytics.simulator.faults import FaultInjector, ManifestEntry, write_manifest
 from shop_analytics.simulator.pacing import RatePlan, paced
 from shop_analytics.simulator.parallel import ChildResult, run_in_child
-from shop_analytics.simulator.producer import KafkaSink, MemorySink, Sink
+from shop_analytics.simulator.producer import KafkaSink, MemorySink, Sink, produce_all
 from shop_analytics.simulator.registry import register_topics, registry_client
 from shop_analytics.simulator.serialization import ValueSerializer, build_serializers, fast_serializers
 from shop_analytics.simulator.signals import StopFlag, stop_on_signals
@@ -95,7 +98,7 @@ def run_simulation(
         sink = _default_sink(config)
 
     flag = StopFlag()
-    counts: dict[tuple[str, str], int] = {}
+    counts: Counter[tuple[str, str]] = Counter()
     child = ChildResult()
     injector: FaultInjector | None = None
     started = time.perf_counter()
@@ -111,9 +114,13 @@ def run_simulation(
                 started = time.perf_counter()
                 injector = make_injector(config, sim, specs)
                 snapshot = reference.snapshot(sim) if config.reference_snapshot else iter(())
-                n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
-                stream = paced_stream(config, sim.events(), lambda: bool(flag))
-                _pump(stream, serializers, sink, injector, counts, flag, progress, config.max_events, n)
+                if injector is None and config.rate is None:
+                    events = chain(snapshot, sim.events())
+                    _pump_batches(events, serializers, sink, counts, flag, progress, config.max_events)
+                else:
+                    n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
+                    stream = paced_stream(config, sim.events(), lambda: bool(flag))
+                    _pump(stream, serializers, sink, injector, counts, flag, progress, config.max_events, n)
         except KeyboardInterrupt:
             flag.stop("SIGINT")
         finally:
@@ -190,6 +197,14 @@ class _PrefixedSink:
         entry.topic = self._name(topic)
         self.inner.produce_tracked(self._name(topic), key, value, entry)
 
+    def produce_many(self, topics: list[str], keys: list[str], values: list[bytes]) -> None:
+        names = self._names
+        try:
+            prefixed = [names[topic] for topic in topics]
+        except KeyError:
+            prefixed = [self._name(topic) for topic in topics]
+        produce_all(self.inner, prefixed, keys, values)
+
     def flush(self, timeout_s: float = 60.0) -> int:
         return self.inner.flush(timeout_s)
 
@@ -210,6 +225,27 @@ def _connect(
     client = registry_client(config.schema_registry_url)
     summary.schema_ids = register_topics(client, specs)
     return build_serializers(config.serializer, specs, summary.schema_ids, client)
+
+
+def _pump_batches(
+    events: Iterator[Event],
+    serializers: dict[str, ValueSerializer],
+    sink: Sink,
+    counts: Counter[tuple[str, str]],
+    flag: StopFlag,
+    progress: Progress | None,
+    max_events: int | None,
+) -> int:
+    """The backfill hot loop without fault injection: a batch at a time. Returns the event count."""
+    n = 0
+    for topics, keys, values, last_time in encode_batches(events, serializers, counts, max_events):
+        produce_all(sink, topics, keys, values)
+        n += len(topics)
+        if progress is not None:
+            progress(n, last_time)
+        if flag:
+            break
+    return n
 
 
 def _pump(

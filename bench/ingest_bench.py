@@ -21,7 +21,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import SparkSession
 
 from bench.harness import BenchEnv, BenchResult
-from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics.streaming.bronze import FETCH_MAX_WAIT_MS, IngestRequest, ingest_topic
 
 RECORDS = int(os.environ.get("BENCH_INGEST_RECORDS", "300000"))
 WARMUP_RECORDS = int(os.environ.get("BENCH_INGEST_WARMUP", "20000"))
@@ -86,6 +86,7 @@ def _passthrough(spark: SparkSession, bootstrap: str, topic: str, out: str) -> f
         .option("subscribe", topic)
         .option("startingOffsets", "earliest")
         .option("maxOffsetsPerTrigger", str(MAX_PER_TRIGGER))
+        .option("kafka.fetch.max.wait.ms", str(FETCH_MAX_WAIT_MS))  # as bronze reads
         .load()
         .writeStream.format("parquet")
         .option("path", f"{out}/data")

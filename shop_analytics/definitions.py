@@ -8,7 +8,7 @@ from dagster import AssetKey, Definitions
 
 from shop_analytics.assets.checks import build_quality_checks
 from shop_analytics.assets.dbt import gold_dbt_assets
-from shop_analytics.assets.ingest import build_bronze_asset, kafka_topic_spec
+from shop_analytics.assets.ingest import build_bronze_assets, kafka_topic_spec
 from shop_analytics.assets.maintenance import (
     lakehouse_maintenance,
     lakehouse_maintenance_job,
@@ -62,7 +62,7 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
     assets = apply_freshness_policies(
         [
             *(kafka_topic_spec(stream) for stream in BRONZE_STREAMS),
-            *(build_bronze_asset(stream) for stream in BRONZE_STREAMS),
+            build_bronze_assets(BRONZE_STREAMS),
             *SILVER_REFERENCE_ASSETS,
             *SILVER_EVENT_ASSETS,
             *SILVER_DERIVED_ASSETS,

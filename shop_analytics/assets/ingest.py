@@ -1,10 +1,20 @@
 """Kafka topics as external assets and the bronze ingest asset fed by each of them."""
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from shop_analytics.lakehouse import snapshot_row_count
 from shop_analytics.ops.ingest_runs import IngestRunRecord, append_ingest_runs
@@ -14,7 +24,7 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 from shop_analytics.streaming import offsets
-from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ingest_topic
+from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ensure_tables, ingest_topic
 from shop_analytics.streaming.checkpoint import committed_offsets
 
 COMMITTED_OFFSETS_KEY = "kafka_committed_offsets"
@@ -46,8 +56,8 @@ def kafka_topic_spec(stream: BronzeStream) -> AssetSpec:
     )
 
 
-def build_bronze_asset(stream: BronzeStream):
-    @asset(
+def bronze_spec(stream: BronzeStream) -> AssetSpec:
+    return AssetSpec(
         key=stream.bronze_key,
         deps=[stream.topic_key],
         group_name="bronze",
@@ -58,6 +68,28 @@ def build_bronze_asset(stream: BronzeStream):
         ),
         metadata={"topic": stream.topic},
     )
+
+
+@dataclass(frozen=True)
+class _StreamRun:
+    stream: BronzeStream
+    table: str
+    checkpoint: str
+    committed_before: dict[int, int]
+    result: IngestResult | None = None
+    error: BaseException | None = None
+
+
+def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
+    """One asset per stream, materialized together: the selected streams ingest concurrently.
+
+    Each stream is its own Structured Streaming query (own checkpoint, own tables); started
+    from threads, they share the run's Spark (the Connect server or the in-process session),
+    so a run costs about its slowest topic instead of the sum of all of them. A stream that
+    fails does not stop the others: they are materialized, then the step fails naming it.
+    """
+
+    @multi_asset(specs=[bronze_spec(s) for s in streams], can_subset=True, name="bronze_ingest")
     def _bronze(
         context: AssetExecutionContext,
         ingest_spark: LakehouseSparkResource,
@@ -65,48 +97,79 @@ def build_bronze_asset(stream: BronzeStream):
         schema_registry: SchemaRegistryResource,
         iceberg: IcebergCatalogResource,
         ingest: IngestSettingsResource,
-    ) -> MaterializeResult:
-        table = f"{ingest.bronze_namespace}.{stream.table}"
-        checkpoint = ingest.checkpoint_for(stream.table)
-        committed_before = committed_offsets(checkpoint, stream.topic)
-        context.log.info(
-            "Ingesting %s into %s from offsets %s (topic end %s)",
-            stream.topic,
-            table,
-            committed_before or "earliest",
-            kafka.end_offsets(stream.topic),
-        )
-        result = ingest_topic(
-            ingest_spark.spark_session,
-            IngestRequest(
+    ) -> Iterator[MaterializeResult]:
+        selected = [s for s in streams if s.bronze_key in context.selected_asset_keys]
+        runs = []
+        for stream in selected:
+            checkpoint = ingest.checkpoint_for(stream.table)
+            committed_before = committed_offsets(checkpoint, stream.topic)
+            context.log.info(
+                "Ingesting %s from offsets %s (topic end %s)",
+                stream.topic,
+                committed_before or "earliest",
+                kafka.end_offsets(stream.topic),
+            )
+            runs.append(_StreamRun(stream, f"{ingest.bronze_namespace}.{stream.table}", checkpoint, committed_before))
+        session = ingest_spark.spark_session
+        # Tables first, one after another: concurrent CREATE NAMESPACE/TABLE calls race in the
+        # catalog; the concurrent appends that follow are what Iceberg's commits handle.
+        for run in runs:
+            ensure_tables(session, run.table, ingest.dead_letter_table_name)
+
+        def one(run: _StreamRun) -> _StreamRun:
+            request = IngestRequest(
                 bootstrap_servers=kafka.bootstrap_servers,
-                topic=stream.topic,
-                table=table,
+                topic=run.stream.topic,
+                table=run.table,
                 dead_letter_table=ingest.dead_letter_table_name,
-                checkpoint=checkpoint,
+                checkpoint=run.checkpoint,
                 registry_url=schema_registry.url,
                 max_offsets_per_trigger=ingest.max_offsets_per_trigger,
                 kafka_options={k: str(v) for k, v in kafka.client_config.items()},
-            ),
-        )
-        committed = committed_offsets(checkpoint, stream.topic)
-        lag = offsets.lag(kafka.end_offsets(stream.topic), committed)
-        context.log.info(
-            "%s: %d records in %d micro-batches (%d to bronze, %d dead-lettered) in %.1f s; committed %s",
-            stream.topic,
-            result.rows,
-            len(result.batches),
-            result.bronze_rows,
-            result.dead_letter_rows,
-            result.duration_s,
-            committed,
-        )
+            )
+            try:
+                return replace(run, result=ingest_topic(session, request))
+            except Exception as exc:  # reported below, after the other streams
+                return replace(run, error=exc)
+
         catalog = iceberg.load()
-        metadata = ingest_metadata(result, committed_before, committed, lag, table, snapshot_row_count(catalog, table))
-        append_ingest_runs(catalog, [ingest_run_record(context.run_id, stream.topic, table, metadata)])
-        return MaterializeResult(metadata=metadata)
+        failed: list[_StreamRun] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(len(runs), ingest.parallel_streams))) as pool:
+            for done in pool.map(one, runs):
+                if done.error is not None or done.result is None:
+                    context.log.error("%s: ingest failed: %s", done.stream.topic, done.error)
+                    failed.append(done)
+                    continue
+                yield _materialization(context, kafka, catalog, done)
+        if failed:
+            names = ", ".join(f.stream.topic for f in failed)
+            raise RuntimeError(f"bronze ingest failed for {names}: {failed[0].error}") from failed[0].error
 
     return _bronze
+
+
+def _materialization(
+    context: AssetExecutionContext, kafka: KafkaResource, catalog: object, run: _StreamRun
+) -> MaterializeResult:
+    assert run.result is not None
+    result, stream = run.result, run.stream
+    committed = committed_offsets(run.checkpoint, stream.topic)
+    lag = offsets.lag(kafka.end_offsets(stream.topic), committed)
+    context.log.info(
+        "%s: %d records in %d micro-batches (%d to bronze, %d dead-lettered) in %.1f s; committed %s",
+        stream.topic,
+        result.rows,
+        len(result.batches),
+        result.bronze_rows,
+        result.dead_letter_rows,
+        result.duration_s,
+        committed,
+    )
+    metadata = ingest_metadata(
+        result, run.committed_before, committed, lag, run.table, snapshot_row_count(catalog, run.table)
+    )
+    append_ingest_runs(catalog, [ingest_run_record(context.run_id, stream.topic, run.table, metadata)])
+    return MaterializeResult(asset_key=stream.bronze_key, metadata=metadata)
 
 
 def ingest_metadata(

@@ -9,6 +9,7 @@ catalog on AWS, so the same calls work in both environments. PyIceberg helpers t
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -66,6 +67,9 @@ def is_remote_session(spark: Any) -> bool:
 
 
 _CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
+_connect_lock = threading.Lock()
+_connect_users = 0
+_connect_owned = [False]  # whether the variable was set here (else someone else owns it)
 
 
 @contextmanager
@@ -77,11 +81,20 @@ def session_functions(spark: Any) -> Iterator[None]:
     sessions). A run that uses both kinds, one after the other, sets it only around the
     Connect work.
     """
-    if not is_remote_session(spark) or os.environ.get(_CONNECT_MODE):
+    if not is_remote_session(spark):
         yield
         return
-    os.environ[_CONNECT_MODE] = "1"
+    global _connect_users
+    with _connect_lock:  # concurrent ingests (threads) share the switch: the last one out clears it
+        if _connect_users == 0 and not os.environ.get(_CONNECT_MODE):
+            os.environ[_CONNECT_MODE] = "1"
+            _connect_owned[0] = True
+        _connect_users += 1
     try:
         yield
     finally:
-        os.environ.pop(_CONNECT_MODE, None)
+        with _connect_lock:
+            _connect_users -= 1
+            if _connect_users == 0 and _connect_owned[0]:
+                os.environ.pop(_CONNECT_MODE, None)
+                _connect_owned[0] = False

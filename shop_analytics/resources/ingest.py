@@ -14,6 +14,10 @@ class IngestSettingsResource(ConfigurableResource):
         default=50_000, description="Upper bound of records per micro-batch (Spark maxOffsetsPerTrigger)"
     )
 
+    parallel_streams: int = Field(
+        default=4, description="Topics a bronze run ingests at once (one Structured Streaming query each)"
+    )
+
     @property
     def dead_letter_table_name(self) -> str:
         return f"{self.bronze_namespace}.{self.dead_letter_table}"

@@ -19,7 +19,9 @@ install_requires = [
     "dbt-spark[session]==1.9.3",
     "great-expectations==1.24.1",
     # Spark jars come from Maven Central, where spark-sql-kafka 3.5.7 is the newest 3.5 served.
-    "pyspark==3.5.7",
+    # The connect extra brings the Spark Connect client (grpcio, grpcio-status, protos) that
+    # the ingest runs use against the platform's long-lived Connect server.
+    "pyspark[connect]==3.5.7",
     "pyiceberg[sql-sqlite,pyarrow]==0.11.1",
     "confluent-kafka[avro,schemaregistry]==2.16.1",
     "faker==40.54.0",

@@ -3,6 +3,9 @@
 Streamlit's own settings are passed on the command line so nothing depends on a
 ~/.streamlit folder: headless (no browser, no first-run e-mail prompt), no usage
 statistics sent anywhere, no file watcher (the app is installed code, not edited live).
+Magic is off: the app writes everything through ``st.*`` calls, and magic's ``ast.parse``
+of every page can fail with CPython 3.11's "AST constructor recursion depth mismatch"
+(the AST builder's depth counter is interpreter-wide state; see CPython gh-106905).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import click
 from shop_analytics.platform.settings import PlatformSettings
 
 APP = Path(__file__).resolve().parent / "app.py"
+
+# Options the tests' in-process harness (AppTest) applies too, so it runs the app as served.
+STREAMLIT_RUNNER_OPTIONS = {"runner.magicEnabled": False}
 
 
 def dashboard_command(host: str = "127.0.0.1", port: int = 8501) -> list[str]:
@@ -42,7 +48,7 @@ def dashboard_command(host: str = "127.0.0.1", port: int = 8501) -> list[str]:
         "false",
         "--client.toolbarMode",
         "viewer",
-    ]
+    ] + [part for key, value in STREAMLIT_RUNNER_OPTIONS.items() for part in (f"--{key}", str(value).lower())]
 
 
 def dashboard_url(host: str = "127.0.0.1", port: int = 8501) -> str:

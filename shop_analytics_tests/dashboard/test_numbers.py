@@ -303,6 +303,7 @@ def test_the_launcher_binds_loopback_and_sends_no_usage_statistics() -> None:
     assert options["--server.port"] == "8765"
     assert options["--server.headless"] == "true"
     assert options["--browser.gatherUsageStats"] == "false"
+    assert options["--runner.magicEnabled"] == "false"
     assert launcher.dashboard_url("127.0.0.1", 8765) == "http://127.0.0.1:8765"
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from shop_analytics.dashboard.launcher import APP
+from shop_analytics.dashboard.launcher import APP, STREAMLIT_RUNNER_OPTIONS
 from shop_analytics_tests.dashboard.conftest import FOREIGN_SETTINGS, World
 from shop_analytics_tests.dashboard.sample_data import EXPECTED, Namespaces
 
@@ -18,6 +19,8 @@ TIMEOUT_S = 90
 
 
 def open_view(page: str | None = None) -> AppTest:
+    for key, value in STREAMLIT_RUNNER_OPTIONS.items():
+        streamlit_config.set_option(key, value)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S).run()
     if page is not None:
         at.switch_page(f"views/{page}.py").run()

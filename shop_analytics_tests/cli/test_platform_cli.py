@@ -46,9 +46,9 @@ def test_up_status_second_up_and_down_leave_no_process(tmp_path: Path, platform_
     try:
         up = _run(["platform", "up"], env)
         assert up.returncode == 0, up.stderr
-        assert "kafka" in up.stdout and "registry" in up.stdout
-        assert up.stdout.count("healthy") == 2
-        assert len(_platform_pids(settings.state_dir)) == 2
+        assert "kafka" in up.stdout and "registry" in up.stdout and "spark-connect" in up.stdout
+        assert up.stdout.count("healthy") == 3
+        assert len(_platform_pids(settings.state_dir)) == 3
 
         again = _run(["platform", "up"], env)
         assert again.returncode == 0
@@ -56,14 +56,14 @@ def test_up_status_second_up_and_down_leave_no_process(tmp_path: Path, platform_
 
         status = _run(["platform", "status"], env)
         assert f"127.0.0.1:{settings.kafka_port}" in status.stdout
-        assert status.stdout.count("healthy") == 2
+        assert status.stdout.count("healthy") == 3
     finally:
         down = _run(["platform", "down"], env)
     assert down.returncode == 0
-    assert "stopped: registry, kafka" in down.stdout
+    assert "stopped: spark-connect, registry, kafka" in down.stdout
     assert _platform_pids(settings.state_dir) == []
     status = _run(["platform", "status"], env)
-    assert status.stdout.count("stopped") == 2
+    assert status.stdout.count("stopped") == 3
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ snapshot summary and a replayed batch skips the tables that already have it (see
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -202,6 +203,8 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> No
 
 FETCH_MAX_WAIT_MS = 20
 
+_CONNECT_START_LOCK = threading.Lock()
+
 # Snapshot-summary keys of a batch's own figures (beside the stream and batch markers).
 ROWS_IN_PROPERTY = "shop.rows-in"
 REASONS_PROPERTY = "shop.dead-letter-by-reason"
@@ -217,6 +220,12 @@ class BronzeBatchWriter:
         self.stream_id = stream_id
         self.attempt = attempt
         self._schemas: WriterSchemas | None = None  # made where the batches run
+        # Tables known to hold every batch this query start has seen so far. Only a query
+        # start's first batch can be a replay (the one in flight when an earlier run died):
+        # Spark refuses a second query on the same checkpoint (its offset log is written
+        # with create-if-absent), so after the first batch no one else writes this stream
+        # and the snapshot lookups of ``already_committed`` are asked once per table.
+        self._up_to_date: set[str] = set()
         self.stats: list[BatchStats] = []
 
     @property
@@ -268,9 +277,11 @@ class BronzeBatchWriter:
             ):
                 if count == 0:
                     continue
-                if already_committed(spark, table, self.stream_id, batch_id):
-                    skipped.append(table)  # a replay: this table already has the batch
-                    continue
+                if table not in self._up_to_date:
+                    if already_committed(spark, table, self.stream_id, batch_id):
+                        skipped.append(table)  # a replay: this table already has the batch
+                        continue
+                    self._up_to_date.add(table)
                 marked(frame.writeTo(table), self.stream_id, batch_id, **figures).append()
                 written[table] = count
             self.stats.append(
@@ -342,14 +353,22 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         )
     else:
         writer = LazyBatchWriter(request.topic, lambda stream_id: BronzeBatchWriter(request, stream_id, attempt))
-    query = (
+    stream_writer = (
         kafka_columns(source)
         .writeStream.foreachBatch(writer)
         .trigger(availableNow=True)
         .option("checkpointLocation", request.checkpoint)
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")
-        .start()
     )
+    if remote:
+        # A Connect server starts a Python worker for the batch function inside start() and
+        # gives it 10 s to connect back; several starting at once on two busy cores miss that
+        # ("Python worker failed to connect back"). One start at a time; the queries still run
+        # side by side once started.
+        with _CONNECT_START_LOCK:
+            query = stream_writer.start()
+    else:
+        query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):
         writer.started(str(query.id))
     query.awaitTermination()

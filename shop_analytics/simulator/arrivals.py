@@ -10,7 +10,8 @@ day are announced on the customers topic at their signup time.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import random
+from bisect import bisect_left, bisect_right
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from shop_analytics.simulator.behaviour import web_session
 from shop_analytics.simulator.places import CITIES
 from shop_analytics.simulator.reference import customer_event
 from shop_analytics.simulator.sampling import Weighted
-from shop_analytics.simulator.seasonality import DAY_MS, HOUR_MS, HOURLY, WEEKDAY, weekday_of_day
+from shop_analytics.simulator.seasonality import DAY_MS, HOUR_MS, HOURLY, WEEKDAY, LocalClock, weekday_of_day
 from shop_analytics.simulator.world import Customer
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ REFERRER = Weighted(REFERRERS, (0.32, 0.3, 0.18, 0.12, 0.08))
 REFERRER_ON_SALE = Weighted(REFERRERS, (0.25, 0.22, 0.18, 0.1, 0.25))  # campaign e-mails
 CITY = Weighted(CITIES, [c.population_weight for c in CITIES])
 HOUR_OF_DAY = {channel: Weighted(range(24), HOURLY[channel]) for channel in ("web", "app")}
+_HOUR_TABLES = {channel: weighted.table() for channel, weighted in HOUR_OF_DAY.items()}  # draws inlined below
+# Random.randrange(HOUR_MS) draws this many bits until they fall below HOUR_MS (inlined below)
+HOUR_BITS = HOUR_MS.bit_length()
 
 
 def daily_arrivals(sim: Simulation) -> Generator[int, None, None]:
@@ -59,14 +63,16 @@ def daily_arrivals(sim: Simulation) -> Generator[int, None, None]:
         active = signups < window_end
         lam = rates * rhythm * seasonal * promos.traffic_boost * active
         counts = sim.np_rng.poisson(lam)
+        midnights = _LocalMidnights(sim.clock, day)
+        sale_on = promos.sitewide is not None
         for i in np.flatnonzero(counts).tolist():
             for _ in range(int(counts[i])):
-                _plan_customer_session(sim, customers[i], day, window_start, promos.sitewide is not None)
+                _plan_customer_session(sim, customers[i], midnights, window_start, sale_on)
         anonymous = sim.np_rng.poisson(
             len(customers) * ANONYMOUS_SESSIONS_PER_CUSTOMER_DAY * WEEKDAY["web"][weekday] * promos.traffic_boost
         )
         for _ in range(int(anonymous)):
-            _plan_anonymous_session(sim, day, window_start)
+            _plan_anonymous_session(sim, midnights, window_start)
         day += DAY_MS
         yield day
 
@@ -85,32 +91,58 @@ def _registration(sim: Simulation, customer: Customer) -> Generator[int, None, N
     yield  # pragma: no cover - makes this a generator
 
 
-def _local_start(sim: Simulation, tz: str, day: int, channel: str, shift: float) -> int:
-    rng = sim.rng
-    hour = HOUR_OF_DAY[channel].draw(rng.random) + shift
-    return sim.clock.local_midnight_ms(tz, day) + int(hour * HOUR_MS) + rng.randrange(HOUR_MS)
+class _LocalMidnights(dict[str, int]):
+    """One UTC day's local midnights (as UTC instants) by timezone, each computed on first use."""
+
+    def __init__(self, clock: LocalClock, day: int) -> None:
+        super().__init__()
+        self._clock, self._day = clock, day
+
+    def __missing__(self, tz: str) -> int:
+        midnight = self[tz] = self._clock.local_midnight_ms(tz, self._day)
+        return midnight
 
 
-def _plan_customer_session(sim: Simulation, c: Customer, day: int, not_before: int, sale_on: bool) -> None:
+def _local_start(rng: random.Random, midnight: int, channel: str, shift: float) -> int:
+    """A start in the local day from ``midnight``: an hour from the channel's profile, shifted,
+    and a uniform instant within it.
+
+    Once per planned session, so the draws are inlined with the same calls in the same
+    order (``HOUR_OF_DAY[channel].draw(rng.random)``, then ``rng.randrange(HOUR_MS)``): the
+    same seed still gives the same starts.
+    """
+    cum, total, hours, last = _HOUR_TABLES[channel]
+    i = bisect_right(cum, rng.random() * total)
+    hour = hours[i if i <= last else last] + shift
+    getrandbits = rng.getrandbits
+    offset = getrandbits(HOUR_BITS)
+    while offset >= HOUR_MS:
+        offset = getrandbits(HOUR_BITS)
+    return midnight + int(hour * HOUR_MS) + offset
+
+
+def _plan_customer_session(
+    sim: Simulation, c: Customer, midnights: _LocalMidnights, not_before: int, sale_on: bool
+) -> None:
     rng = sim.rng
     other = "web" if c.preferred_channel == "app" else "app"
     channel = c.preferred_channel if rng.random() < PREFERRED_CHANNEL_SHARE else other
     device = c.web_device if channel == "web" else c.app_device
     if channel == "web" and rng.random() < 0.2:
         device = "mobile" if device != "mobile" else "desktop"
-    start = _local_start(sim, c.city.timezone, day, channel, c.peak_hour_shift)
+    start = _local_start(rng, midnights[c.city.timezone], channel, c.peak_hour_shift)
     if start < not_before or start < c.signup_ms:
         return
     referrer = (REFERRER_ON_SALE if sale_on else REFERRER).draw(rng.random)
     sim.spawn(start, web_session(sim, c, c.customer_id, channel, device, referrer))
 
 
-def _plan_anonymous_session(sim: Simulation, day: int, not_before: int) -> None:
+def _plan_anonymous_session(sim: Simulation, midnights: _LocalMidnights, not_before: int) -> None:
     rng = sim.rng
     city = CITY.draw(rng.random)
     channel = "web" if rng.random() < 0.85 else "app"
     device = rng.choice(("desktop", "mobile", "mobile")) if channel == "web" else rng.choice(("ios", "android"))
-    start = _local_start(sim, city.timezone, day, channel, 0.0)
+    start = _local_start(rng, midnights[city.timezone], channel, 0.0)
     if start < not_before:
         return
     referrer = REFERRER.draw(rng.random)

@@ -212,6 +212,22 @@ class _Compiler:
             raise UnsupportedSchema(f"unknown named type {schema!r}")
         return schema
 
+    def parts(self, schema: Any, value: str, namespace: str | None) -> list[str]:
+        """Expressions whose bytes, in order, encode a record field's ``value``.
+
+        The record's ``b"".join`` takes them as separate items, so a value written in two
+        pieces costs no concatenation of its own: a uuid string (its length, then its UTF-8
+        bytes). Everything else is one expression.
+        """
+        resolved = self.resolve(schema, namespace)
+        if isinstance(resolved, str):
+            resolved = {"type": resolved}
+        if isinstance(resolved, dict) and resolved.get("type") == "string":
+            if resolved.get("logicalType") in _UNCACHED_LOGICAL:
+                n, b = self.fresh("_n"), self.fresh("_b")
+                return [f"(_SMALL[{n} << 1] if ({n} := len({b} := {value}.encode())) < 8192 else _long({n}))", b]
+        return [self.expr(schema, value, namespace)]
+
     def expr(self, schema: Any, value: str, namespace: str | None) -> str:
         """A Python expression encoding ``value`` (a simple name) with ``schema``."""
         schema = self.resolve(schema, namespace)
@@ -366,12 +382,13 @@ class _Compiler:
                 read = f"r.get({fname}, {_python_literal(field['default'])})"
             else:
                 read = f"r[{fname}]"
-            expr = self.expr(field["type"], var, namespace)
-            if re.search(rf"\b{var}\b", expr) and len(re.findall(rf"\b{var}\b", expr)) == 1:
-                expr = re.sub(rf"\b{var}\b", read, expr)  # used once: read the field inline
-            else:
+            exprs = self.parts(field["type"], var, namespace)
+            uses = sum(len(re.findall(rf"\b{var}\b", e)) for e in exprs)
+            if uses == 1:
+                exprs = [re.sub(rf"\b{var}\b", read, e) for e in exprs]  # used once: read the field inline
+            elif uses:
                 body.append(f"    {var} = {read}")
-            parts.append(expr)
+            parts.extend(exprs)
         if parts:
             body.append(f'    return b"".join(({", ".join(parts)},))')
         else:

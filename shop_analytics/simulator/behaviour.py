@@ -10,6 +10,7 @@ warehouse can go into the cart.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Generator
 from math import log
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from shop_analytics.simulator import events as ev
 from shop_analytics.simulator.events import CLICKSTREAM
 from shop_analytics.simulator.fulfilment import place_online_order
+from shop_analytics.simulator.promotions import DayPromotions, Promotion
 from shop_analytics.simulator.sampling import Weighted
 from shop_analytics.simulator.world import TIER_CONVERSION, Customer
 
@@ -40,16 +42,35 @@ class Session:
 
 
 class _Catalog:
-    """Popularity-weighted product draws per category, built once per world."""
+    """Per-world lookup tables for the session loop, built once per run.
+
+    A product view needs the product's category name, id and price, a popularity draw
+    within a category and the day's promotion for that category and channel: flat tables
+    turn each into an index instead of attribute reads and method calls per event.
+    """
 
     def __init__(self, sim: Simulation) -> None:
         world = sim.world
         self.by_category = world.products_by_category
-        self.pick_product = [
-            Weighted(ids, [world.products[i].popularity for i in ids]) for ids in world.products_by_category
+        # popularity draws per category, as the tables of Weighted.draw (inlined in the loop)
+        self.draw_tables = [
+            Weighted(ids, [world.products[i].popularity for i in ids]).table() for ids in world.products_by_category
         ]
         self.category_names = [c.name for c in world.categories]
         self.search_terms = [tuple(n.lower() for n in c.nouns) for c in world.categories]
+        # by product index: (category index, category name, product id, list price)
+        self.product_rows = [
+            (p.category, self.category_names[p.category], p.product_id, p.list_price_cents) for p in world.products
+        ]
+        self._promo_tables: dict[tuple[int, str], tuple[DayPromotions, list[Promotion | None]]] = {}
+
+    def promotions_by_category(self, promos: DayPromotions, channel: str) -> list[Promotion | None]:
+        """``promos.for_category(name, channel)`` for every category, by category index (cached)."""
+        key = (id(promos), channel)
+        entry = self._promo_tables.get(key)
+        if entry is None or entry[0] is not promos:  # the object check makes a reused id harmless
+            entry = self._promo_tables[key] = (promos, [promos.for_category(n, channel) for n in self.category_names])
+        return entry[1]
 
 
 def catalog(sim: Simulation) -> _Catalog:
@@ -67,38 +88,48 @@ def web_session(
     device: str,
     referrer: str,
 ) -> Generator[int, None, None]:
-    rng, ids, world, emit = sim.rng, sim.ids, sim.world, sim.emit
-    random, event_id = rng.random, ids.event_id
-    products = world.products
+    """The session's steps; one clickstream record per step, made from the session's template.
+
+    The hot loop of the simulator (about nine events in ten): records are filled inline
+    rather than through a helper, and draws read flat tables (see ``_Catalog``). The order
+    of random draws is the model's contract with the seed: change it and every event
+    after it changes.
+    """
+    rng, ids, emit = sim.rng, sim.ids, sim.emit
+    random, event_id, ln = rng.random, ids.event_id, log
     cat = catalog(sim)
-    warehouse = world.warehouse.index
-    stock = sim.stock
-    s = Session(ids.session_id(), visitor_id, customer.customer_id if customer else None, channel, device)
-    template = ev.click_template(s.session_id, visitor_id, s.customer_id, channel, device)
-    copy = template.copy
+    draw_tables, product_rows, category_names = cat.draw_tables, cat.product_rows, cat.category_names
+    warehouse_stock = sim.stock.levels(sim.world.warehouse.index)
+    session_id = ids.session_id()
+    customer_id = customer.customer_id if customer else None
+    copy = ev.click_template(session_id, visitor_id, customer_id, channel, device).copy
     conversion = TIER_CONVERSION[customer.tier] if customer else 0.6
     sensitivity = customer.promo_sensitivity if customer else 0.3
     favourites = customer.favourite_categories if customer else ()
     mobile_penalty = 0.8 if device in ("mobile", "ios", "android") else 1.0
     promos = sim.promotions(sim.now)
-
-    def click(event_type: str, t: int, page_type: str) -> ev.Record:
-        """A new clickstream record of this session (emitted by the caller once complete)."""
-        record = copy()
-        record["event_id"] = event_id()
-        record["event_type"] = event_type
-        record["event_time"] = t
-        record["page_type"] = page_type
-        return record
+    promo_of_category = cat.promotions_by_category(promos, channel)
+    add_base = 0.055 * conversion  # p_add = 0.055 * conversion * promo factor, evaluated left to right
+    promo_pull = 2.0 + 6.0 * sensitivity
+    checkout_share = 0.22 * conversion
 
     t = sim.now
-    r = click("session_start", t, "landing")
+    r = copy()
+    r["event_id"] = event_id()
+    r["event_type"] = "session_start"
+    r["event_time"] = t
+    r["page_type"] = "landing"
     r["referrer"] = referrer
     emit((CLICKSTREAM, visitor_id, r))
     if random() < (0.45 if customer is None else 0.28):
-        t += MIN_GAP_MS + int(-log(1.0 - random()) * MEAN_GAP_MS)
+        t += MIN_GAP_MS + int(-ln(1.0 - random()) * MEAN_GAP_MS)
         yield t
-        emit((CLICKSTREAM, visitor_id, click("session_end", t, "landing")))
+        r = copy()
+        r["event_id"] = event_id()
+        r["event_type"] = "session_end"
+        r["event_time"] = t
+        r["page_type"] = "landing"
+        emit((CLICKSTREAM, visitor_id, r))
         return
 
     cart: dict[int, int] = {}
@@ -107,18 +138,28 @@ def web_session(
         favourites[int(random() * len(favourites))] if favourites and random() < 0.7 else int(random() * n_categories)
     )
     for step in range(MAX_STEPS):
-        t += MIN_GAP_MS + int(-log(1.0 - random()) * MEAN_GAP_MS)
+        t += MIN_GAP_MS + int(-ln(1.0 - random()) * MEAN_GAP_MS)
         yield t
         u = random()
-        if cart and u < 0.22 * conversion:
-            emit((CLICKSTREAM, visitor_id, click("checkout_start", t, "checkout")))
+        if cart and u < checkout_share:
+            r = copy()
+            r["event_id"] = event_id()
+            r["event_type"] = "checkout_start"
+            r["event_time"] = t
+            r["page_type"] = "checkout"
+            emit((CLICKSTREAM, visitor_id, r))
             p_buy = 0.5 * conversion * mobile_penalty * (1.0 + 0.5 * sensitivity * (promos.sitewide is not None))
             if customer is not None and random() < p_buy:
-                t += 20_000 + int(-log(1.0 - random()) * 60_000)
+                t += 20_000 + int(-ln(1.0 - random()) * 60_000)
                 yield t
-                order_id = place_online_order(sim, customer, s, cart, promos)
+                session = Session(session_id, visitor_id, customer_id, channel, device)
+                order_id = place_online_order(sim, customer, session, cart, promos)
                 if order_id is not None:
-                    r = click("purchase", t, "confirmation")
+                    r = copy()
+                    r["event_id"] = event_id()
+                    r["event_type"] = "purchase"
+                    r["event_time"] = t
+                    r["page_type"] = "confirmation"
                     r["order_id"] = order_id
                     emit((CLICKSTREAM, visitor_id, r))
             break
@@ -130,49 +171,75 @@ def web_session(
                 category = int(random() * n_categories)
             else:
                 category = favourites[int(random() * len(favourites))]
-            r = click("page_view", t, "category")
-            r["category"] = cat.category_names[category]
+            r = copy()
+            r["event_id"] = event_id()
+            r["event_type"] = "page_view"
+            r["event_time"] = t
+            r["page_type"] = "category"
+            r["category"] = category_names[category]
             emit((CLICKSTREAM, visitor_id, r))
             continue
         if u < 0.36:
             category = int(random() * n_categories)
             terms = cat.search_terms[category]
-            r = click("search", t, "search")
+            r = copy()
+            r["event_id"] = event_id()
+            r["event_type"] = "search"
+            r["event_time"] = t
+            r["page_type"] = "search"
             r["search_query"] = terms[int(random() * len(terms))]
             emit((CLICKSTREAM, visitor_id, r))
             continue
         if u < 0.40 and cart:
             product = rng.choice(list(cart))
-            r = click("remove_from_cart", t, "cart")
-            r["product_id"] = products[product].product_id
+            r = copy()
+            r["event_id"] = event_id()
+            r["event_type"] = "remove_from_cart"
+            r["event_time"] = t
+            r["page_type"] = "cart"
+            r["product_id"] = product_rows[product][2]
             r["quantity"] = cart.pop(product)
             emit((CLICKSTREAM, visitor_id, r))
             continue
-        # product view, then maybe add to cart
-        product = cat.pick_product[category].draw(random)
-        p = products[product]
-        category_name = cat.category_names[p.category]
-        promo = promos.for_category(category_name, channel)
+        # product view (a popularity draw in the category, as Weighted.draw), then maybe add to cart
+        cum, total, items, last = draw_tables[category]
+        i = bisect_right(cum, random() * total)
+        product = items[i if i <= last else last]
+        product_category, category_name, product_id, price = product_rows[product]
+        promo = promo_of_category[product_category]
         promo_id = promo.promotion_id if promo is not None else None
-        r = click("product_view", t, "product")
+        r = copy()
+        r["event_id"] = event_id()
+        r["event_type"] = "product_view"
+        r["event_time"] = t
+        r["page_type"] = "product"
         r["category"] = category_name
-        r["product_id"] = p.product_id
-        r["unit_price_cents"] = p.list_price_cents
+        r["product_id"] = product_id
+        r["unit_price_cents"] = price
         r["promotion_id"] = promo_id
         emit((CLICKSTREAM, visitor_id, r))
-        p_add = 0.055 * conversion * (1.0 + (promo.discount_pct / 100.0) * (2.0 + 6.0 * sensitivity) if promo else 1.0)
-        if random() < p_add and stock.level(warehouse, product) > 0:
+        p_add = add_base * (1.0 + (promo.discount_pct / 100.0) * promo_pull if promo else 1.0)
+        if random() < p_add and warehouse_stock.get(product, 0) > 0:
             quantity = 1 if random() < 0.85 else 2
             cart[product] = cart.get(product, 0) + quantity
-            t += MIN_GAP_MS + int(-log(1.0 - random()) * 8_000)
+            t += MIN_GAP_MS + int(-ln(1.0 - random()) * 8_000)
             yield t
-            r = click("add_to_cart", t, "product")
+            r = copy()
+            r["event_id"] = event_id()
+            r["event_type"] = "add_to_cart"
+            r["event_time"] = t
+            r["page_type"] = "product"
             r["category"] = category_name
-            r["product_id"] = p.product_id
+            r["product_id"] = product_id
             r["quantity"] = quantity
-            r["unit_price_cents"] = p.list_price_cents
+            r["unit_price_cents"] = price
             r["promotion_id"] = promo_id
             emit((CLICKSTREAM, visitor_id, r))
-    t += MIN_GAP_MS + int(-log(1.0 - random()) * MEAN_GAP_MS)
+    t += MIN_GAP_MS + int(-ln(1.0 - random()) * MEAN_GAP_MS)
     yield t
-    emit((CLICKSTREAM, visitor_id, click("session_end", t, "exit")))
+    r = copy()
+    r["event_id"] = event_id()
+    r["event_type"] = "session_end"
+    r["event_time"] = t
+    r["page_type"] = "exit"
+    emit((CLICKSTREAM, visitor_id, r))

@@ -40,9 +40,16 @@ def click_template(session_id: str, visitor_id: str, customer_id: str | None, ch
     The session copies it per event and fills event_id, event_type, event_time, page_type and
     whatever the step adds: a dict copy is half the cost of a 17-key literal.
     """
-    record: Record = dict.fromkeys(CLICK_FIELDS)
-    record.update(session_id=session_id, visitor_id=visitor_id, customer_id=customer_id, channel=channel, device=device)
+    record = _BLANK_CLICK.copy()  # a copy and five stores: no keyword dict, no key-by-key build
+    record["session_id"] = session_id
+    record["visitor_id"] = visitor_id
+    record["customer_id"] = customer_id
+    record["channel"] = channel
+    record["device"] = device
     return record
+
+
+_BLANK_CLICK: Record = dict.fromkeys(CLICK_FIELDS)
 
 
 def order_line(line_number: int, product_id: str, quantity: int, unit_price_cents: int, discount_cents: int) -> Record:

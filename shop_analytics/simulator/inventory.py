@@ -29,6 +29,10 @@ class StockLedger:
     def level(self, location: int, product: int) -> int:
         return self._stock[location].get(product, 0)
 
+    def levels(self, location: int) -> dict[int, int]:
+        """The live stock of one location by product, to read in a hot loop (never write to it)."""
+        return self._stock[location]
+
     def carries(self, location: int, product: int) -> bool:
         return product in self._stock[location]
 

@@ -24,7 +24,7 @@ from itertools import chain
 from multiprocessing.connection import Connection
 from typing import Any
 
-from shop_analytics.simulator.batches import BATCH, encode_batches
+from shop_analytics.simulator.batches import BATCH, chunked, encode_batches
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.events import Event
 from shop_analytics.simulator.faults import FaultInjector, ManifestEntry
@@ -137,18 +137,19 @@ def _generate(config: SimulationConfig, schema_ids: dict[str, int], sender: Conn
     send(pickle.dumps(("ready",)))
 
     snapshot: Iterator[Event] = reference.snapshot(sim) if config.reference_snapshot else iter(())
-    stream = chain(snapshot, paced_stream(config, sim.events(), stop_event.is_set))
     counts: Counter[tuple[str, str]] = Counter()
     dumps, protocol = pickle.dumps, pickle.HIGHEST_PROTOCOL
     if injector is None and config.rate is None:  # backfill without faults: the batched hot path
         n = 0
-        for topics, keys, values, last_time in encode_batches(stream, serializers, counts, config.max_events):
+        chunks = chain(chunked(snapshot), sim.event_chunks())
+        for topics, keys, values, last_time in encode_batches(chunks, serializers, counts, config.max_events):
             n += len(topics)
             send(dumps(("batch", topics, keys, values, (), n, last_time), protocol))
             if stop_event.is_set():
                 break
         send(dumps(("done", counts, {})))
         return
+    stream = chain(snapshot, paced_stream(config, sim.events(), stop_event.is_set))
     _generate_each(config, stream, serializers, injector, counts, send, stop_event)
 
 

@@ -17,7 +17,7 @@ from itertools import chain
 from shop_analytics.schemas import DEAD_LETTER_TOPIC, TopicSpec, event_topics
 from shop_analytics.simulator import reference
 from shop_analytics.simulator.admin import ensure_topics
-from shop_analytics.simulator.batches import encode_batches
+from shop_analytics.simulator.batches import chunked, encode_batches
 from shop_analytics.simulator.config import SimulationConfig
 from shop_analytics.simulator.engine import Simulation
 from shop_analytics.simulator.events import Event
@@ -115,8 +115,8 @@ def run_simulation(
                 injector = make_injector(config, sim, specs)
                 snapshot = reference.snapshot(sim) if config.reference_snapshot else iter(())
                 if injector is None and config.rate is None:
-                    events = chain(snapshot, sim.events())
-                    _pump_batches(events, serializers, sink, counts, flag, progress, config.max_events)
+                    chunks = chain(chunked(snapshot), sim.event_chunks())
+                    _pump_batches(chunks, serializers, sink, counts, flag, progress, config.max_events)
                 else:
                     n = _pump(snapshot, serializers, sink, injector, counts, flag, progress, config.max_events, 0)
                     stream = paced_stream(config, sim.events(), lambda: bool(flag))
@@ -228,7 +228,7 @@ def _connect(
 
 
 def _pump_batches(
-    events: Iterator[Event],
+    chunks: Iterator[list[Event]],
     serializers: dict[str, ValueSerializer],
     sink: Sink,
     counts: Counter[tuple[str, str]],
@@ -238,7 +238,7 @@ def _pump_batches(
 ) -> int:
     """The backfill hot loop without fault injection: a batch at a time. Returns the event count."""
     n = 0
-    for topics, keys, values, last_time in encode_batches(events, serializers, counts, max_events):
+    for topics, keys, values, last_time in encode_batches(chunks, serializers, counts, max_events):
         produce_all(sink, topics, keys, values)
         n += len(topics)
         if progress is not None:

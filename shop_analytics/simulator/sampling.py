@@ -25,6 +25,10 @@ class Weighted(Generic[T]):
         if self._total <= 0:
             raise ValueError("weights must add up to more than 0")
 
+    def table(self) -> tuple[list[float], float, tuple[T, ...], int]:
+        """(cumulative weights, total, items, last index): ``draw`` for a loop that inlines it."""
+        return self._cum, self._total, self._items, self._last
+
     def draw(self, random: Callable[[], float]) -> T:
         i = bisect_right(self._cum, random() * self._total)
         return self._items[i if i <= self._last else self._last]

@@ -101,6 +101,32 @@ def test_long_encoding_matches_fastavro_at_the_edges(value):
     assert write_long(value) == _fastavro_bytes(schema, {"v": value})
 
 
+_TIMED = {
+    "type": "record",
+    "name": "Timed",
+    "fields": [
+        {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
+        {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "n", "type": "int"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "at",
+    [0, 1, -1, 8191, 8192, -8192, -8193, 16383, 16384, 2**27, 2**28, 1_795_132_800_000, 2**48, 2**63 - 1, -(2**63)],
+)
+def test_timestamps_match_fastavro_at_the_edges_of_the_table_path(at):
+    record = {"id": "00000000-0000-4000-8000-000000000001", "at": at, "n": 3}
+    assert compile_encoder(_TIMED)(record) == _fastavro_bytes(_TIMED, record)
+
+
+@pytest.mark.parametrize("text", ["", "é" * 40, "x" * 8191, "y" * 8192, "z" * 70_000])
+def test_uuid_strings_written_as_length_then_bytes_match_fastavro_at_any_length(text):
+    record = {"id": text, "at": 1_795_132_800_000, "n": -5}
+    assert compile_encoder(_TIMED)(record) == _fastavro_bytes(_TIMED, record)
+
+
 def test_missing_optional_fields_are_written_as_their_defaults():
     schema = load_schema("orders_v2.avsc")
     record = {f["name"]: None for f in schema["fields"]}

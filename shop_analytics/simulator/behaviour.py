@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 MAX_STEPS = 60
 MEAN_GAP_MS = 32_000
 MIN_GAP_MS = 2_000
+# chance that a session ends by itself at each step: 0.05 + 0.012 * step, computed once
+LEAVE_AT_STEP = tuple(0.05 + 0.012 * step for step in range(MAX_STEPS))
 
 
 class Session:
@@ -137,7 +139,7 @@ def web_session(
     category = (
         favourites[int(random() * len(favourites))] if favourites and random() < 0.7 else int(random() * n_categories)
     )
-    for step in range(MAX_STEPS):
+    for leave_chance in LEAVE_AT_STEP:
         t += MIN_GAP_MS + int(-ln(1.0 - random()) * MEAN_GAP_MS)
         yield t
         u = random()
@@ -163,7 +165,7 @@ def web_session(
                     r["order_id"] = order_id
                     emit((CLICKSTREAM, visitor_id, r))
             break
-        if u < 0.05 + 0.012 * step:
+        if u < leave_chance:
             break
         u = random()
         if u < 0.22:

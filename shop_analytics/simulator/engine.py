@@ -36,6 +36,7 @@ Entry = tuple[int, int, Process]  # (time, spawn sequence, process)
 
 WINDOW_MS = 300_000
 CHUNK = 64  # events per list handed over by ``event_chunks``
+NEVER = 2**63  # the end of a run without one (live), later than any epoch-ms time
 
 
 class Simulation:
@@ -113,7 +114,8 @@ class Simulation:
         for location in self.world.locations:
             self.spawn(self.start_ms, restock_process(self, location))
 
-        heap, out, seq, end, defer = self._heap, self._out, self._seq, self.end_ms, self._defer
+        heap, out, seq, defer = self._heap, self._out, self._seq, self._defer
+        end = self.end_ms if self.end_ms is not None else NEVER  # one comparison per step
         horizon = self._horizon
         while True:
             if not heap:  # the window is done: the next one with steps in it
@@ -124,7 +126,7 @@ class Simulation:
                 heapify(heap)
                 horizon = self._horizon = (window + 1) * WINDOW_MS
             t, _, process = heap[0]
-            if end is not None and t >= end:
+            if t >= end:
                 break
             self.now = t
             try:

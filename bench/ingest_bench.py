@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import statistics
 import time
 import uuid
 
@@ -21,11 +22,18 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import SparkSession
 
 from bench.harness import BenchEnv, BenchResult
-from shop_analytics.streaming.bronze import FETCH_MAX_WAIT_MS, IngestRequest, ingest_topic
+from shop_analytics.resources.spark import connect_session
+from shop_analytics.streaming.bronze import (
+    DEFAULT_MAX_OFFSETS_PER_TRIGGER,
+    FETCH_MAX_WAIT_MS,
+    IngestRequest,
+    ingest_topic,
+)
 
 RECORDS = int(os.environ.get("BENCH_INGEST_RECORDS", "300000"))
 WARMUP_RECORDS = int(os.environ.get("BENCH_INGEST_WARMUP", "20000"))
-MAX_PER_TRIGGER = 100_000
+MAX_PER_TRIGGER = DEFAULT_MAX_OFFSETS_PER_TRIGGER  # the platform's setting, for both paths
+ROUNDS = int(os.environ.get("BENCH_INGEST_ROUNDS", "3"))
 SCHEMA = {
     "type": "record",
     "name": "BenchEvent",
@@ -52,11 +60,19 @@ def _values(registry_url: str, topic: str, count: int) -> list[bytes]:
     values = []
     for i in range(count):
         body = io.BytesIO()
-        fastavro.schemaless_writer(body, parsed, {
-            "event_id": str(uuid.UUID(int=i)), "event_type": "product_view", "event_time": now_ms - i,
-            "customer_id": f"C{i % 5000:07d}", "product_id": f"P{i % 600:05d}", "page": f"/product/{i % 600}",
-            "price_cents": 1999 + i % 1000,
-        })
+        fastavro.schemaless_writer(
+            body,
+            parsed,
+            {
+                "event_id": str(uuid.UUID(int=i)),
+                "event_type": "product_view",
+                "event_time": now_ms - i,
+                "customer_id": f"C{i % 5000:07d}",
+                "product_id": f"P{i % 600:05d}",
+                "page": f"/product/{i % 600}",
+                "price_cents": 1999 + i % 1000,
+            },
+        )
         values.append(header + body.getvalue())
     return values
 
@@ -65,7 +81,13 @@ def _produce(bootstrap: str, registry_url: str, topic: str, count: int) -> None:
     admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result(timeout=30)
     producer = Producer(
-        {"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20, "compression.type": "lz4", "batch.size": 1_000_000}
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "linger.ms": 20,
+            "compression.type": "lz4",
+            "batch.size": 1_000_000,
+        }
     )
     values = _values(registry_url, topic, count)
     for i, value in enumerate(values):
@@ -98,15 +120,15 @@ def _passthrough(spark: SparkSession, bootstrap: str, topic: str, out: str) -> f
     return time.perf_counter() - started
 
 
-def _bronze(spark: SparkSession, env: BenchEnv, topic: str, out: str) -> float:
+def _bronze(spark: SparkSession, env: BenchEnv, topic: str, out: str, namespace: str = "bench") -> float:
     started = time.perf_counter()
     result = ingest_topic(
         spark,
         IngestRequest(
             bootstrap_servers=env.kafka_bootstrap,
             topic=topic,
-            table=f"bench.{topic.replace('-', '_')}",
-            dead_letter_table="bench.dead_letter",
+            table=f"{namespace}.{topic.replace('-', '_')}",
+            dead_letter_table=f"{namespace}.dead_letter",
             checkpoint=f"{out}/checkpoint",
             registry_url=env.schema_registry_url,
             max_offsets_per_trigger=MAX_PER_TRIGGER,
@@ -115,6 +137,19 @@ def _bronze(spark: SparkSession, env: BenchEnv, topic: str, out: str) -> float:
     elapsed = time.perf_counter() - started
     assert result.bronze_rows == result.rows > 0, "bench records must all decode"
     return elapsed
+
+
+def _over_connect(env: BenchEnv, work: str) -> dict[str, float] | None:
+    """The same ingest through the platform's Spark Connect server (the local Dagster path)."""
+    if env.settings is None or not env.settings.spark_connect:
+        return None
+    remote = connect_session(env.settings.spark_connect_url)
+    try:
+        _bronze(remote, env, "bench-warmup", f"{work}/warm-connect", "bench_connect")
+        seconds = _bronze(remote, env, "bench-ingest", f"{work}/connect", "bench_connect")
+    finally:
+        remote.stop()
+    return {"seconds": round(seconds, 2), "records_per_s": round(RECORDS / seconds)}
 
 
 def run(env: BenchEnv) -> BenchResult:
@@ -127,22 +162,48 @@ def run(env: BenchEnv) -> BenchResult:
     _bronze(spark, env, "bench-warmup", f"{work}/warm-bronze")
 
     _produce(env.kafka_bootstrap, env.schema_registry_url, "bench-ingest", RECORDS)
-    baseline_s = _passthrough(spark, env.kafka_bootstrap, "bench-ingest", f"{work}/pass")
-    bronze_s = _bronze(spark, env, "bench-ingest", f"{work}/bronze")
+    # Alternating rounds, each from the topic's start into a fresh checkpoint; the medians
+    # are compared, so one noisy round on a shared machine does not decide the ratio. The
+    # first full-size round of each path is a warm-up (the JIT is still compiling the
+    # decoder and the writers after the small warm-up topic) and is left out.
+    baseline_rounds, bronze_rounds = [], []
+    for i in range(ROUNDS + 1):
+        baseline_rounds.append(_passthrough(spark, env.kafka_bootstrap, "bench-ingest", f"{work}/pass-{i}"))
+        bronze_rounds.append(_bronze(spark, env, "bench-ingest", f"{work}/bronze-{i}"))
     spark.stop()
+    warm_up = {"baseline_s": round(baseline_rounds.pop(0), 2), "bronze_s": round(bronze_rounds.pop(0), 2)}
+    baseline_s, bronze_s = statistics.median(baseline_rounds), statistics.median(bronze_rounds)
+    # Separate checkpoints and tables (bench_connect namespace): the same records again.
+    connect = _over_connect(env, work)
 
     bronze_rate = RECORDS / bronze_s
     baseline_rate = RECORDS / baseline_s
     return BenchResult(
         name="ingest",
         metric="records_per_s",
-        figures={"records": RECORDS, "seconds": round(bronze_s, 2), "records_per_s": round(bronze_rate)},
-        baseline={"what": "Spark Kafka -> Parquet pass-through, same session and trigger", "seconds": round(baseline_s, 2), "records_per_s": round(baseline_rate)},
+        figures={
+            "records": RECORDS,
+            "seconds": round(bronze_s, 2),
+            "records_per_s": round(bronze_rate),
+            "rounds_s": [round(x, 2) for x in bronze_rounds],
+            "warm_up_round_left_out": warm_up,
+            # Not the headline: another JVM (the Connect server's), counted in a cached pass.
+            "over_spark_connect": connect
+            and {**connect, "ratio_to_baseline": round(connect["records_per_s"] / baseline_rate, 4)},
+        },
+        baseline={
+            "what": "Spark Kafka -> Parquet pass-through, same session and trigger",
+            "seconds": round(baseline_s, 2),
+            "records_per_s": round(baseline_rate),
+            "rounds_s": [round(x, 2) for x in baseline_rounds],
+        },
         ratio=bronze_rate / baseline_rate,
         goal="bronze >= 0.70 x pass-through",
         notes=[
-            f"maxOffsetsPerTrigger={MAX_PER_TRIGGER}",
+            f"maxOffsetsPerTrigger={MAX_PER_TRIGGER}; median of {ROUNDS} alternating rounds per path",
             "Spark local[2]",
-            "bronze decodes Confluent-framed Avro with the registry's writer schema, writes bronze + dead letter with batch markers",
+            "bronze decodes Confluent-framed Avro with the registry's writer schema (every record, in full), keeps the body as binary, "
+            "writes bronze (+ dead letter when there are rejects) with batch markers; in-process it is one pass with the counts from an Observation",
+            "over_spark_connect: the same ingest_topic through the platform's Connect server, where Spark 3.5 has no Observation: decode into the cache, count, write",
         ],
     )

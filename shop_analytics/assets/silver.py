@@ -27,7 +27,7 @@ def _bronze_key(name: str) -> AssetKey:
 
 
 def _request(
-    name: str, ingest: IngestSettingsResource, silver: SilverSettingsResource, registry_url: str | None
+    name: str, ingest: IngestSettingsResource, silver: SilverSettingsResource, registry_url: str
 ) -> SilverRequest:
     return SilverRequest(
         bronze_table=f"{ingest.bronze_namespace}.{name}",
@@ -58,9 +58,11 @@ def build_reference_asset(entity: ReferenceEntity):
         spark: LakehouseSparkResource,
         ingest: IngestSettingsResource,
         silver: SilverSettingsResource,
+        schema_registry: SchemaRegistryResource,
     ) -> MaterializeResult:
         session = spark.spark_session
-        rows_in, seconds = process_reference(session, entity, _request(entity.name, ingest, silver, None))
+        request = _request(entity.name, ingest, silver, schema_registry.url)
+        rows_in, seconds = process_reference(session, entity, request)
         table = entity.table.qualified_in(silver.namespace)
         rows = session.table(table).count()
         context.log.info(

@@ -37,7 +37,6 @@ def _bronze_expectations(topic: TopicSpec):
             # Bronze keeps what producers sent and silver quarantines future times; more than
             # the odd one means a producer's clock is wrong.
             ex.between("event_time", maximum=inputs.now + FUTURE_TOLERANCE, severity=ex.WARNING, mostly=0.99),
-            ex.json_parseable("payload"),
         ]
 
     return build

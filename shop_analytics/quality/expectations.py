@@ -164,18 +164,6 @@ def matches(column: str, pattern: str, *, severity: str = WARNING, what: str = "
     )
 
 
-def json_parseable(column: str, *, severity: str = WARNING) -> ExpectationSpec:
-    return _tagged(
-        _spec(
-            "ExpectColumnValuesToBeJsonParseable",
-            column=column,
-            severity=severity,
-            description=f"{column} is a JSON document",
-        ),
-        Dimension.VALIDITY,
-    )
-
-
 def equal(column: str, derived: str, explanation: str, *, severity: str = CRITICAL) -> ExpectationSpec:
     """Row by row, ``column`` equals a value computed from other columns (a reconciliation)."""
     return _tagged(

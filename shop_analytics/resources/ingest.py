@@ -5,13 +5,18 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from shop_analytics.streaming.bronze import DEFAULT_MAX_OFFSETS_PER_TRIGGER
+
 
 class IngestSettingsResource(ConfigurableResource):
     checkpoint_root: str = Field(description="Folder or URI under which each stream keeps its checkpoint")
     bronze_namespace: str = "bronze"
-    dead_letter_table: str = Field(default="dead_letter", description="Table in the bronze namespace for undecodable records")
+    dead_letter_table: str = Field(
+        default="dead_letter", description="Table in the bronze namespace for undecodable records"
+    )
     max_offsets_per_trigger: int = Field(
-        default=50_000, description="Upper bound of records per micro-batch (Spark maxOffsetsPerTrigger)"
+        default=DEFAULT_MAX_OFFSETS_PER_TRIGGER,
+        description="Upper bound of records per micro-batch (Spark maxOffsetsPerTrigger)",
     )
 
     parallel_streams: int = Field(

@@ -1,21 +1,24 @@
-"""Bronze's JSON payloads → typed columns, with the Spark types derived from the Avro schemas.
+"""Bronze's Avro payloads → typed columns, with the Spark types derived from the Avro schemas.
 
-Bronze keeps each event's decoded record as JSON (``to_json`` of the writer's record), so a
-payload holds exactly the writer schema's fields and leaves out the null ones. Parsing with
-the newest schema of the topic reads every older version too: a field an older writer did
-not have parses as null, which is what BACKWARD compatibility promises.
+Bronze keeps each event's Avro body as written, with the id of its writer schema. Silver
+decodes it with Avro schema resolution: the writer schema (from the registry, by id) is
+read into the topic's newest schema in this package, so every older version reads too; a
+field an older writer did not have takes its default (null), which is what BACKWARD
+compatibility promises.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
+from pyspark.sql.avro.functions import from_avro
 
-from shop_analytics.schemas.files import load_schema
+from shop_analytics.schemas.files import load_schema, load_schema_text
 from shop_analytics.schemas.topics import topic_for_family
 
 _PRIMITIVES = {
@@ -80,9 +83,18 @@ def schema_fields(schema_json: str) -> frozenset[str]:
     return frozenset(f["name"] for f in json.loads(schema_json)["fields"])
 
 
-def parsed(family: str, payload: str = "payload") -> Column:
-    """The payload parsed with the family's newest schema (null when it is not JSON)."""
-    return F.from_json(F.col(payload), payload_type(family), {"mode": "PERMISSIVE"})
+def decoded(family: str, writer_schemas: Mapping[int, str], payload: str = "payload") -> Column:
+    """The payload read into the family's newest schema (null when it does not decode).
+
+    ``writer_schemas`` maps the schema ids of the rows to their writer schema JSON; a row
+    whose id is not in it stays null (and is quarantined as unparseable).
+    """
+    reader = load_schema_text(topic_for_family(family).value_schema)
+    result: Column = F.lit(None).cast(payload_type(family))
+    for schema_id, writer in sorted(writer_schemas.items()):
+        record = from_avro(F.col(payload), writer, {"mode": "PERMISSIVE", "avroSchema": reader})
+        result = F.when(F.col("schema_id") == schema_id, record).otherwise(result)
+    return result
 
 
 @cache

@@ -34,7 +34,7 @@ class SilverRequest:
     bronze_table: str  # namespace.table
     dead_letter_table: str  # bronze's, created with the bronze table when missing
     checkpoint: str
-    registry_url: str | None = None
+    registry_url: str  # silver decodes bronze's Avro payloads with the writer schemas it holds
     max_files_per_batch: int = 200
     settings: SilverSettings = field(default_factory=SilverSettings)
 
@@ -94,7 +94,9 @@ def process_reference(spark: SparkSession, entity: ReferenceEntity, request: Sil
     ensure_table(spark, entity.table, namespace=request.settings.namespace)
     writer = LazyBatchWriter(
         f"silver.{entity.name}",
-        lambda stream_id: SilverReferenceBatchWriter(entity, stream_id, request.settings.namespace),
+        lambda stream_id: SilverReferenceBatchWriter(
+            entity, stream_id, request.registry_url, request.settings.namespace
+        ),
     )
     duration = _run(spark, request, f"silver_{entity.name}", writer)
     return (writer.writer.rows_in if writer.writer else 0), duration

@@ -304,7 +304,7 @@ QUARANTINE = SilverTable(
         ("event_time", "timestamp"),
         ("reason", "string"),  # a code from shop_analytics.silver.validation.REASONS
         ("detail", "string"),
-        ("payload", "string"),  # the bronze JSON record as it arrived
+        ("payload", "string"),  # the decoded record as JSON, or avro-base64:<bytes> if it did not decode
         ("schema_id", "int"),
         ("kafka_topic", "string"),
         ("kafka_partition", "int"),

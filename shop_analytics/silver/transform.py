@@ -20,10 +20,16 @@ from shop_analytics.silver.tables import LINEAGE_COLUMNS
 # so anything later than this was held up on its way (a phone offline, a store's outage).
 DEFAULT_ALLOWED_LATENESS_S = 600
 
+# A quarantined payload that did not decode is kept as base64 of its bytes behind this.
+RAW_PAYLOAD_PREFIX = "avro-base64:"
 
-def parse(bronze: DataFrame, entity: EventEntity | ReferenceEntity) -> DataFrame:
-    """Bronze rows plus ``r``, the payload parsed with the family's newest schema."""
-    return bronze.withColumn("r", payload.parsed(entity.family.value))
+
+def parse(bronze: DataFrame, entity: EventEntity | ReferenceEntity, writer_schemas: Mapping[int, str]) -> DataFrame:
+    """Bronze rows plus ``r``, the Avro payload read into the family's newest schema.
+
+    ``writer_schemas``: the writer schema JSON of each schema id among the rows.
+    """
+    return bronze.withColumn("r", payload.decoded(entity.family.value, writer_schemas))
 
 
 def first_occurrences(rows: DataFrame) -> DataFrame:
@@ -131,7 +137,11 @@ def line_rows(rows: DataFrame, entity: EventEntity) -> DataFrame:
 
 
 def quarantine_rows(rows: DataFrame, entity_name: str) -> DataFrame:
-    """Rows with a reason, as quarantine records with the original payload."""
+    """Rows with a reason, as quarantine records with the original payload.
+
+    The payload is kept as JSON of the decoded record for a person to read, or, when it did
+    not decode, as the base64 of its Avro bytes (prefixed ``avro-base64:``) so nothing is lost.
+    """
     return rows.where(F.col("reason").isNotNull()).select(
         F.lit(entity_name).alias("entity"),
         "event_id",
@@ -139,7 +149,10 @@ def quarantine_rows(rows: DataFrame, entity_name: str) -> DataFrame:
         "event_time",
         "reason",
         "detail",
-        "payload",
+        F.coalesce(
+            F.when(F.col("r")["event_id"].isNotNull(), F.to_json("r")),
+            F.concat(F.lit(RAW_PAYLOAD_PREFIX), F.base64("payload")),
+        ).alias("payload"),
         "schema_id",
         "kafka_topic",
         "kafka_partition",

@@ -82,10 +82,15 @@ def _rules(
 ) -> list[tuple[str, Column, Column]]:
     r = F.col("r")
     rules: list[tuple[str, Column, Column]] = [
-        (UNPARSEABLE_PAYLOAD, r.isNull() | r["event_id"].isNull(), F.lit("payload is not a JSON record of this topic")),
+        (
+            UNPARSEABLE_PAYLOAD,
+            r.isNull() | r["event_id"].isNull(),
+            F.lit("payload does not decode into this topic's schema with its writer schema"),
+        ),
     ]
     if entity.required or entity.has_lines:
-        missing = [F.when(r[f].isNull(), F.lit(f)) for f in entity.required]
+        # Null, or empty: an empty id is as missing as none (Avro's required strings allow "").
+        missing = [F.when(F.coalesce(r[f] == "", F.lit(True)), F.lit(f)) for f in entity.required]
         if entity.has_lines:
             missing.append(F.when(F.coalesce(F.size(r["lines"]), F.lit(0)) <= 0, F.lit("lines")))
         rules.append(

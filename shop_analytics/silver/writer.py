@@ -182,12 +182,12 @@ class SilverEventBatchWriter:
     """The ``foreachBatch`` function of one event entity's bronze → silver stream."""
 
     def __init__(
-        self, entity: EventEntity, stream_id: str, registry_url: str | None, settings: SilverSettings | None = None
+        self, entity: EventEntity, stream_id: str, registry_url: str, settings: SilverSettings | None = None
     ) -> None:
         self.entity = entity
         self.stream_id = stream_id
         self.settings = settings or SilverSettings()
-        self.schemas = WriterSchemas(registry_url) if registry_url and payload.evolved_fields(entity.name) else None
+        self.schemas = WriterSchemas(registry_url)
         self.stats: list[SilverBatchStats] = []
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -198,7 +198,9 @@ class SilverEventBatchWriter:
         stats = SilverBatchStats(self.stream_id, entity.name, batch_id)
         processed_at = datetime.now(UTC).replace(tzinfo=None)
         rows = (
-            transform.parse(batch, entity).withColumn("processed_at", F.lit(processed_at).cast("timestamp")).persist()
+            transform.parse(batch, entity, batch_writer_schemas(self.schemas, batch))
+            .withColumn("processed_at", F.lit(processed_at).cast("timestamp"))
+            .persist()
         )
         try:
             summary = rows.agg(
@@ -319,7 +321,7 @@ class SilverEventBatchWriter:
             return ()
         have = set(spark.table(table).columns)
         wanted = {f for f in candidates if f in have}
-        if self.schemas is not None and len(wanted) < len(candidates):
+        if len(wanted) < len(candidates):
             ids = [
                 int(r["schema_id"])
                 for r in accepted.select("schema_id").distinct().collect()
@@ -338,6 +340,12 @@ class SilverEventBatchWriter:
         marked(frame.writeTo(table), self.stream_id, batch_id).append()
 
 
+def batch_writer_schemas(schemas: WriterSchemas, batch: DataFrame) -> dict[int, str]:
+    """Writer schema JSON of every schema id among ``batch``'s bronze rows (one small scan)."""
+    ids = [int(r["schema_id"]) for r in batch.select("schema_id").distinct().collect() if r["schema_id"] is not None]
+    return schemas.resolve(ids)
+
+
 def _watermarks(text: str | None) -> dict[int, int]:
     return {int(p): int(ms) for p, ms in json.loads(text).items()} if text else {}
 
@@ -352,9 +360,12 @@ class SilverReferenceBatchWriter:
     to resolve a MERGE whose source is a streaming batch: UNRESOLVED_COLUMN on the target.)
     """
 
-    def __init__(self, entity: ReferenceEntity, stream_id: str, namespace: str | None = None) -> None:
+    def __init__(
+        self, entity: ReferenceEntity, stream_id: str, registry_url: str, namespace: str | None = None
+    ) -> None:
         self.entity = entity
         self.stream_id = stream_id
+        self.schemas = WriterSchemas(registry_url)
         self.table = entity.table.qualified_in(namespace)
         self.rows_in = 0
         self.batches = 0
@@ -363,7 +374,8 @@ class SilverReferenceBatchWriter:
         spark = batch.sparkSession
         batch = batch.persist()
         try:
-            latest = transform.reference_rows(transform.parse(batch, self.entity), self.entity)
+            parsed = transform.parse(batch, self.entity, batch_writer_schemas(self.schemas, batch))
+            latest = transform.reference_rows(parsed, self.entity)
             current = spark.table(self.table)
             state = transform.newest_per_key(current.unionByName(latest), self.entity.key)
             # Checkpointed so the overwrite does not read the table it replaces while writing it.

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from shop_analytics.lakehouse import create_table_if_missing, is_remote_session, session_functions
@@ -40,7 +40,10 @@ BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "string"),
     ("event_type", "string"),
     ("event_time", "timestamp"),
-    ("payload", "string"),
+    # The Avro body as the producer wrote it (Confluent header removed), lossless; silver
+    # decodes it with the writer schema ``schema_id`` names. Kept binary rather than turned
+    # into JSON here: to_json of every record cost more than the whole Kafka read.
+    ("payload", "binary"),
     ("schema_id", "int"),
     ("kafka_key", "binary"),
     ("kafka_topic", "string"),
@@ -94,7 +97,7 @@ def bronze_rows(classified: DataFrame) -> DataFrame:
         "decoded.event_id",
         "decoded.event_type",
         "decoded.event_time",
-        "decoded.payload",
+        F.col("avro_body").alias("payload"),
         *(name for name, _ in BRONZE_COLUMNS[4:]),
     )
 
@@ -139,6 +142,13 @@ def _error_text():
     )
 
 
+# Upper bound of records per micro-batch. Each batch pays a fixed cost besides its records
+# (about 0.35 s here: Kafka offset planning, the registry lookup, an Iceberg commit) and
+# leaves one more snapshot and set of small files, so a backlog goes faster in fewer, larger
+# batches; 250k records of ~300 bytes stay far below the driver's memory.
+DEFAULT_MAX_OFFSETS_PER_TRIGGER = 250_000
+
+
 @dataclass(frozen=True)
 class IngestRequest:
     bootstrap_servers: str
@@ -147,7 +157,7 @@ class IngestRequest:
     dead_letter_table: str
     checkpoint: str
     registry_url: str
-    max_offsets_per_trigger: int = 50_000
+    max_offsets_per_trigger: int = DEFAULT_MAX_OFFSETS_PER_TRIGGER
     kafka_options: dict[str, str] = field(default_factory=dict)
 
 
@@ -199,6 +209,12 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> No
         (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING),
     ):
         create_table_if_missing(spark, name, columns, partitioning, {"write.distribution-mode": "none"})
+    payload_type = spark.table(table).schema["payload"].dataType.simpleString()
+    if payload_type != "binary":
+        raise RuntimeError(
+            f"{table} has the old bronze layout (payload {payload_type}, now the Avro body as binary): "
+            "drop the bronze tables and their checkpoints (`make clean`, or a fresh SHOP_STATE_DIR) and ingest again"
+        )
 
 
 FETCH_MAX_WAIT_MS = 20
@@ -212,20 +228,72 @@ NEWEST_PROPERTY = "shop.newest-event-time"
 STARTED_PROPERTY = "shop.batch-started-at"
 
 
+# Rows whose schema id is not under the topic's subject but that the registry resolves by id
+# are appended to bronze apart, under this suffix of the stream's marker (see __call__).
+OTHER_SUBJECTS = "+other-subjects"
+
+
+def count_columns() -> list[Column]:
+    """A batch's figures as aggregates of ``classify``'s rows (usable in ``agg`` and ``observe``)."""
+    reason = F.col("reason")
+    return [
+        F.count(F.when(reason.isNull(), 1)).alias("good"),
+        *(F.count(F.when(reason == code, 1)).alias(code) for code in confluent_avro.REASONS),
+        # Newest event that is not ahead of its arrival: a future-dated event (a broken clock,
+        # for silver to quarantine) would make the age negative.
+        F.max(
+            F.when(
+                reason.isNull()
+                & (F.col("decoded.event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS")),
+                F.col("decoded.event_time"),
+            )
+        )
+        # Epoch seconds: Observation hands back raw JVM values, and a double reads the same
+        # through py4j as through a collected Row.
+        .cast("double")
+        .alias("newest"),
+    ]
+
+
+@dataclass
+class BatchCounts:
+    good: int
+    rejected_by_reason: dict[str, int]
+    newest: float | None  # epoch seconds
+
+    @classmethod
+    def of(cls, row: Any) -> BatchCounts:
+        values = row if isinstance(row, dict) else row.asDict()
+        reasons = {code: int(values[code]) for code in confluent_avro.REASONS if values[code]}
+        newest = values["newest"]
+        return cls(int(values["good"]), reasons, float(newest) if newest is not None else None)
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejected_by_reason.values())
+
+
 class BronzeBatchWriter:
-    """The ``foreachBatch`` function of one stream: split, write both tables once, count."""
+    """The ``foreachBatch`` function of one stream: split, write both tables once, count.
+
+    In-process (classic) sessions write bronze in one pass over the batch: the figures are
+    collected by an ``Observation`` on the same scan that feeds the Iceberg append. Spark
+    3.5's Connect client has no Observation, so there the batch is decoded into the cache,
+    counted, and written from it. The dead-letter table is written only when the batch has
+    rejects (a second pass, over what the first found).
+    """
 
     def __init__(self, request: IngestRequest, stream_id: str, attempt: str = "") -> None:
         self.request = request
         self.stream_id = stream_id
         self.attempt = attempt
         self._schemas: WriterSchemas | None = None  # made where the batches run
-        # Tables known to hold every batch this query start has seen so far. Only a query
-        # start's first batch can be a replay (the one in flight when an earlier run died):
-        # Spark refuses a second query on the same checkpoint (its offset log is written
-        # with create-if-absent), so after the first batch no one else writes this stream
-        # and the snapshot lookups of ``already_committed`` are asked once per table.
-        self._up_to_date: set[str] = set()
+        # (table, stream) pairs known to hold every batch this query start has seen so far.
+        # Only a query start's first batch can be a replay (the one in flight when an earlier
+        # run died): Spark refuses a second query on the same checkpoint (its offset log is
+        # written with create-if-absent), so after the first batch no one else writes this
+        # stream and the snapshot lookups of ``already_committed`` are asked once per pair.
+        self._up_to_date: set[tuple[str, str]] = set()
         self.stats: list[BatchStats] = []
 
     @property
@@ -238,88 +306,126 @@ class BronzeBatchWriter:
         started = time.monotonic()
         started_at = time.time()
         spark = batch.sparkSession
-        # The topic's own schema versions decode nearly every record without a pass over
-        # the batch to collect its ids; only when some id is not among them (another
-        # subject's schema, or a broken header) are those ids looked up and the batch
-        # classified again.
+        remote = is_remote_session(spark)
+        bronze, dead_letter = self.request.table, self.request.dead_letter_table
+        # The topic's own schema versions decode nearly every record without a pass over the
+        # batch to collect its ids; ids outside the subject are looked up after (below).
         schemas = self.schemas.for_subject(f"{self.request.topic}-value")
-        classified, groups = self._classify(batch, schemas)
-        unknown = [g for g in groups if g["reason"] == confluent_avro.UNKNOWN_SCHEMA_ID]
-        if unknown:
-            ids = [
-                r["schema_id"]
-                for r in classified.where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
-                .select("schema_id")
-                .distinct()
-                .collect()
-            ]
-            more = self.schemas.resolve(ids)
-            if more:
-                classified.unpersist()
-                classified, groups = self._classify(batch, {**schemas, **more})
+        classified = classify(batch, schemas)
+        written: dict[str, int] = {}
+        skipped: list[str] = []
+        cached: list[DataFrame] = []
         try:
-            good = next((g for g in groups if g["reason"] is None), None)
-            reasons = {g["reason"]: int(g["n"]) for g in groups if g["reason"] is not None}
-            good_count = int(good["n"]) if good else 0
-            skipped: list[str] = []
-            written: dict[str, int] = {}
-            newest = good["newest"] if good else None
-            figures = {
-                ATTEMPT_PROPERTY: self.attempt,
-                ROWS_IN_PROPERTY: str(good_count + sum(reasons.values())),
-                REASONS_PROPERTY: json.dumps(reasons, sort_keys=True),
-                NEWEST_PROPERTY: "" if newest is None else repr(newest.timestamp()),
-                STARTED_PROPERTY: repr(started_at),
-            }
-            for table, frame, count in (
-                (self.request.table, bronze_rows(classified), good_count),
-                (self.request.dead_letter_table, dead_letter_rows(classified), sum(reasons.values())),
-            ):
-                if count == 0:
-                    continue
-                if table not in self._up_to_date:
-                    if already_committed(spark, table, self.stream_id, batch_id):
-                        skipped.append(table)  # a replay: this table already has the batch
-                        continue
-                    self._up_to_date.add(table)
-                marked(frame.writeTo(table), self.stream_id, batch_id, **figures).append()
-                written[table] = count
-            self.stats.append(
-                BatchStats(
-                    batch_id=batch_id,
-                    rows_in=good_count + sum(reasons.values()),
-                    # What this run wrote: a replayed batch's skipped table adds nothing.
-                    bronze_rows=written.get(self.request.table, 0),
-                    dead_letter_rows=written.get(self.request.dead_letter_table, 0),
-                    dead_letter_by_reason=reasons,
-                    skipped_tables=skipped,
-                    newest_event_time=newest.timestamp() if newest is not None else None,
-                    duration_s=time.monotonic() - started,
+            if remote:
+                classified = classified.persist()
+                cached.append(classified)
+                counts = BatchCounts.of(classified.agg(*count_columns()).first())
+                self._append(
+                    spark, bronze, self.stream_id, bronze_rows(classified), batch_id, counts.good,
+                    self._figures(counts, started_at), written, skipped,
+                )  # fmt: skip
+            else:
+                observation = Observation(f"bronze-{uuid.uuid4().hex}")
+                observed = classified.observe(observation, *count_columns())
+                if self._append(
+                    spark, bronze, self.stream_id, bronze_rows(observed), batch_id, None,
+                    {ATTEMPT_PROPERTY: self.attempt}, written, skipped,
+                ):  # fmt: skip
+                    counts = BatchCounts.of(observation.get)
+                    written[bronze] = counts.good
+                else:  # a replay found bronze committed: count without writing
+                    counts = BatchCounts.of(classified.agg(*count_columns()).first())
+            if counts.rejected_by_reason.get(confluent_avro.UNKNOWN_SCHEMA_ID):
+                classified, counts = self._other_subjects(
+                    spark, batch, batch_id, classified, schemas, counts, started_at, written, skipped, cached
                 )
-            )
+            if counts.rejected:
+                self._append(
+                    spark, dead_letter, self.stream_id, dead_letter_rows(classified), batch_id, counts.rejected,
+                    self._figures(counts, started_at), written, skipped,
+                )  # fmt: skip
         finally:
-            classified.unpersist()
-
-    @staticmethod
-    def _classify(batch: DataFrame, schemas: dict[int, str]) -> tuple[DataFrame, list[Any]]:
-        """Decode once (persisted: the counts, both writes and the stats read it) and count."""
-        classified = classify(batch, schemas).persist()
-        groups = (
-            classified.groupBy("reason")
-            .agg(
-                F.count(F.lit(1)).alias("n"),
-                # Newest event that is not ahead of its arrival: a future-dated event (a broken
-                # clock, for silver to quarantine) would make the age negative.
-                F.max(
-                    F.when(
-                        F.col("decoded.event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS"),
-                        F.col("decoded.event_time"),
-                    )
-                ).alias("newest"),
+            for frame in cached:
+                frame.unpersist()
+        self.stats.append(
+            BatchStats(
+                batch_id=batch_id,
+                rows_in=counts.good + counts.rejected,
+                # What this run wrote: a replayed batch's skipped table adds nothing.
+                bronze_rows=written.get(bronze, 0),
+                dead_letter_rows=written.get(dead_letter, 0),
+                dead_letter_by_reason=counts.rejected_by_reason,
+                skipped_tables=skipped,
+                newest_event_time=counts.newest,
+                duration_s=time.monotonic() - started,
             )
-            .collect()
         )
-        return classified, groups
+
+    def _other_subjects(
+        self,
+        spark: SparkSession,
+        batch: DataFrame,
+        batch_id: int,
+        classified: DataFrame,
+        schemas: dict[int, str],
+        counts: BatchCounts,
+        started_at: float,
+        written: dict[str, int],
+        skipped: list[str],
+        cached: list[DataFrame],
+    ) -> tuple[DataFrame, BatchCounts]:
+        """Records whose schema id is not under the topic's subject: look the ids up by id.
+
+        Those the registry knows decode into bronze, in an append of their own under the
+        stream marker + ``OTHER_SUBJECTS``, so a replay finds each of the two bronze appends
+        of a batch by its own marker. Returns the batch classified with every known id.
+        """
+        unknown = classified.where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
+        more = self.schemas.resolve([r["schema_id"] for r in unknown.select("schema_id").distinct().collect()])
+        if not more:
+            return classified, counts
+        reclassified = classify(batch, {**schemas, **more}).persist()
+        cached.append(reclassified)
+        counts = BatchCounts.of(reclassified.agg(*count_columns()).first())
+        extra = bronze_rows(reclassified.where(F.col("schema_id").isin(list(more))))
+        self._append(
+            spark, self.request.table, self.stream_id + OTHER_SUBJECTS, extra, batch_id, extra.count(),
+            self._figures(counts, started_at), written, skipped,
+        )  # fmt: skip
+        return reclassified, counts
+
+    def _figures(self, counts: BatchCounts, started_at: float) -> dict[str, str]:
+        return {
+            ATTEMPT_PROPERTY: self.attempt,
+            ROWS_IN_PROPERTY: str(counts.good + counts.rejected),
+            REASONS_PROPERTY: json.dumps(counts.rejected_by_reason, sort_keys=True),
+            NEWEST_PROPERTY: "" if counts.newest is None else repr(counts.newest),
+            STARTED_PROPERTY: repr(started_at),
+        }
+
+    def _append(
+        self,
+        spark: SparkSession,
+        table: str,
+        stream: str,
+        frame: DataFrame,
+        batch_id: int,
+        count: int | None,
+        figures: dict[str, str],
+        written: dict[str, int],
+        skipped: list[str],
+    ) -> bool:
+        """Append ``frame`` once per (stream, batch); ``count`` None: not known before writing."""
+        if count == 0:
+            return False
+        if (table, stream) not in self._up_to_date:
+            if already_committed(spark, table, stream, batch_id):
+                skipped.append(table)  # a replay: this table already has the batch
+                return False
+            self._up_to_date.add((table, stream))
+        marked(frame.writeTo(table), stream, batch_id, **figures).append()
+        written[table] = written.get(table, 0) + (count or 0)
+        return True
 
 
 def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
@@ -406,8 +512,11 @@ def stats_from_snapshots(spark: SparkSession, request: IngestRequest, attempt: s
         )
         for row in rows:
             entry = by_batch.setdefault(int(row["batch_id"]), {"row": row, "written": {}, "committed": 0.0})
-            entry["written"][table] = int(row["added"] or 0)
-            entry["committed"] = max(entry["committed"], row["committed"])
+            # A batch may append to bronze twice (ids outside the subject); the last commit
+            # carries the batch's final figures.
+            entry["written"][table] = entry["written"].get(table, 0) + int(row["added"] or 0)
+            if row["committed"] >= entry["committed"]:
+                entry["committed"], entry["row"] = row["committed"], row
     stats = []
     for batch_id, entry in sorted(by_batch.items()):
         row = entry["row"]

@@ -19,6 +19,7 @@ NOT_CONFLUENT_FRAMED = "not_confluent_framed"
 UNKNOWN_SCHEMA_ID = "unknown_schema_id"
 AVRO_DECODE_FAILED = "avro_decode_failed"
 MISSING_ENVELOPE_FIELD = "missing_envelope_field"
+REASONS = (NOT_CONFLUENT_FRAMED, UNKNOWN_SCHEMA_ID, AVRO_DECODE_FAILED, MISSING_ENVELOPE_FIELD)
 
 ENVELOPE_FIELDS = ("event_id", "event_type", "event_time")
 HEADER_BYTES = 5
@@ -35,30 +36,41 @@ def with_frame(records: DataFrame, value: str = "kafka_value") -> DataFrame:
 
 
 def decode(framed: DataFrame, writer_schemas: Mapping[int, str]) -> DataFrame:
-    """Add ``decoded``: struct(event_id, event_type, event_time, payload JSON) or null.
+    """Add ``decoded``: struct(event_id, event_type, event_time) of the envelope, or null.
 
     ``writer_schemas`` maps every schema id to decode to its Avro schema JSON; ids missing
-    from it stay undecoded. PERMISSIVE mode turns a body that does not parse into nulls
-    instead of failing the batch: a struct of null fields in Spark 3.5, so a record counts
-    as decoded only when its event_id (a required field of every event schema) is set.
+    from it stay undecoded. The whole body is decoded with its writer schema (that is the
+    check that it is well-formed Avro); only the envelope is kept, since bronze stores the
+    body itself and silver decodes it into typed columns. PERMISSIVE mode turns a body that
+    does not parse into nulls instead of failing the batch: a struct of null fields in Spark
+    3.5, so a record counts as decoded only when its event_id (a required field of every
+    event schema) is set.
     """
-    result: Column = F.lit(None).cast(_DECODED_TYPE)
+    # Each body is decoded once, into a column of its own per schema id: referenced inside
+    # the branches of a CASE WHEN, a from_avro call is evaluated again for every field read
+    # (Spark only shares subexpressions that every branch evaluates).
+    records = {schema_id: f"_avro_record_{schema_id}" for schema_id in writer_schemas}
     for schema_id, schema_json in sorted(writer_schemas.items()):
-        record = from_avro(F.col("avro_body"), schema_json, {"mode": "PERMISSIVE"})
+        framed = framed.withColumn(
+            records[schema_id],
+            F.when(F.col("schema_id") == schema_id, from_avro(F.col("avro_body"), schema_json, {"mode": "PERMISSIVE"})),
+        )
+    result: Column = F.lit(None).cast(_DECODED_TYPE)
+    for schema_id in sorted(writer_schemas):
+        record = F.col(records[schema_id])
         as_envelope = F.when(
             record.isNotNull() & record["event_id"].isNotNull(),
             F.struct(
                 record["event_id"].cast("string").alias("event_id"),
                 record["event_type"].cast("string").alias("event_type"),
                 record["event_time"].cast("timestamp").alias("event_time"),
-                F.to_json(record).alias("payload"),
             ),
         )
         result = F.when(F.col("schema_id") == schema_id, as_envelope).otherwise(result)
-    return framed.withColumn("decoded", result)
+    return framed.withColumn("decoded", result).drop(*records.values())
 
 
-_DECODED_TYPE = "struct<event_id:string,event_type:string,event_time:timestamp,payload:string>"
+_DECODED_TYPE = "struct<event_id:string,event_type:string,event_time:timestamp>"
 
 
 def rejection_reason(known_ids: Mapping[int, str]) -> Column:

@@ -28,7 +28,7 @@ from pyspark.sql import SparkSession
 from shop_analytics.platform import lakehouse, spark_cluster
 from shop_analytics.platform.errors import PlatformError
 from shop_analytics.platform.settings import PlatformSettings
-from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ingest_topic
+from shop_analytics.streaming.bronze import DEFAULT_MAX_OFFSETS_PER_TRIGGER, IngestRequest, IngestResult, ingest_topic
 
 
 def _positive_int(text: str) -> int:
@@ -58,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--table", required=True, type=_qualified_table, help="bronze table, namespace.table")
     p.add_argument("--dead-letter-table", required=True, type=_qualified_table, help="namespace.table")
     p.add_argument("--checkpoint", required=True, help="Structured Streaming checkpoint folder or URI")
-    p.add_argument("--max-offsets-per-trigger", type=_positive_int, default=50_000)
+    p.add_argument("--max-offsets-per-trigger", type=_positive_int, default=DEFAULT_MAX_OFFSETS_PER_TRIGGER)
     p.add_argument("--state-dir", type=Path, help="platform state folder (catalog, warehouse); default SHOP_STATE_DIR")
     p.add_argument("--cache-dir", type=Path, help="jar cache folder; default SHOP_CACHE_DIR")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")

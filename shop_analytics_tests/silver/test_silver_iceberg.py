@@ -7,23 +7,23 @@ calls it), against the real schema registry for the writer schemas' fields.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import functions as F
 
-from shop_analytics.schemas.files import load_schema_text
+from shop_analytics.schemas.files import load_schema, load_schema_text
 from shop_analytics.silver.entities import event_entity
 from shop_analytics.silver.tables import PRODUCTS, STORES
 from shop_analytics.silver.writer import SilverEventBatchWriter, SilverSettings, ensure_event_tables, ensure_table
+from shop_analytics_tests.silver.avro_payloads import encode
 
 SETTINGS = SilverSettings(namespace="silver_evolution_test", ops_namespace="ops_evolution_test")
 ORDERS = event_entity("orders")
 TABLE = ORDERS.table.qualified_in(SETTINGS.namespace)
 BRONZE = (
-    "event_id string, event_type string, event_time timestamp, payload string, schema_id int, "
+    "event_id string, event_type string, event_time timestamp, payload binary, schema_id int, "
     "kafka_topic string, kafka_partition int, kafka_offset bigint, kafka_timestamp timestamp, ingested_at timestamp"
 )
 T0 = datetime(2026, 11, 20, 9, 0, 0)
@@ -65,7 +65,8 @@ def _order(event_id: str, offset: int, schema_id: int, coupon: str | None = None
     }  # fmt: skip
     if coupon is not None:
         record["coupon_code"] = coupon
-    return (event_id, "order_placed", T0, json.dumps(record), schema_id, "shop.orders", 0, offset, T0, T0)
+    schema = load_schema("orders_v2.avsc" if coupon is not None else "orders_v1.avsc")
+    return (event_id, "order_placed", T0, encode(record, schema), schema_id, "shop.orders", 0, offset, T0, T0)
 
 
 def _files(spark) -> set[str]:

@@ -228,6 +228,9 @@ NEWEST_PROPERTY = "shop.newest-event-time"
 STARTED_PROPERTY = "shop.batch-started-at"
 
 
+# The name of the metrics node over a dead-letter pass (see __call__); nothing reads them.
+REJECTS_PASS = "bronze_rejects_pass"
+
 # Rows whose schema id is not under the topic's subject but that the registry resolves by id
 # are appended to bronze apart, under this suffix of the stream's marker (see __call__).
 OTHER_SUBJECTS = "+other-subjects"
@@ -340,8 +343,12 @@ class BronzeBatchWriter:
                     spark, batch, batch_id, classified, schemas, counts, started_at, written, skipped, cached
                 )
             if counts.rejected:
+                # A filter on ``reason`` straight over the decode is pushed below it by the
+                # optimizer, which then inlines from_avro into the filter several times per
+                # record; a CollectMetrics node (as in the bronze pass) keeps it above.
+                rejects = classified if classified.is_cached else classified.observe(REJECTS_PASS, F.count(F.lit(1)))
                 self._append(
-                    spark, dead_letter, self.stream_id, dead_letter_rows(classified), batch_id, counts.rejected,
+                    spark, dead_letter, self.stream_id, dead_letter_rows(rejects), batch_id, counts.rejected,
                     self._figures(counts, started_at), written, skipped,
                 )  # fmt: skip
         finally:

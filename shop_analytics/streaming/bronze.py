@@ -228,8 +228,19 @@ NEWEST_PROPERTY = "shop.newest-event-time"
 STARTED_PROPERTY = "shop.batch-started-at"
 
 
-# The name of the metrics node over a dead-letter pass (see __call__); nothing reads them.
+# The name of the metrics node ``filterable`` adds; nothing reads its metrics.
 REJECTS_PASS = "bronze_rejects_pass"
+
+
+def filterable(classified: DataFrame) -> DataFrame:
+    """``classified`` ready for a filter on ``reason`` that does not repeat the decode.
+
+    A filter straight over the decode is pushed below it by the optimizer, which then
+    inlines from_avro into the filter several times per record; a CollectMetrics node (as
+    in the bronze pass) or the cache keeps the filter above it.
+    """
+    return classified if classified.is_cached else classified.observe(REJECTS_PASS, F.count(F.lit(1)))
+
 
 # Rows whose schema id is not under the topic's subject but that the registry resolves by id
 # are appended to bronze apart, under this suffix of the stream's marker (see __call__).
@@ -343,12 +354,8 @@ class BronzeBatchWriter:
                     spark, batch, batch_id, classified, schemas, counts, started_at, written, skipped, cached
                 )
             if counts.rejected:
-                # A filter on ``reason`` straight over the decode is pushed below it by the
-                # optimizer, which then inlines from_avro into the filter several times per
-                # record; a CollectMetrics node (as in the bronze pass) keeps it above.
-                rejects = classified if classified.is_cached else classified.observe(REJECTS_PASS, F.count(F.lit(1)))
                 self._append(
-                    spark, dead_letter, self.stream_id, dead_letter_rows(rejects), batch_id, counts.rejected,
+                    spark, dead_letter, self.stream_id, dead_letter_rows(filterable(classified)), batch_id, counts.rejected,
                     self._figures(counts, started_at), written, skipped,
                 )  # fmt: skip
         finally:
@@ -387,7 +394,7 @@ class BronzeBatchWriter:
         stream marker + ``OTHER_SUBJECTS``, so a replay finds each of the two bronze appends
         of a batch by its own marker. Returns the batch classified with every known id.
         """
-        unknown = classified.where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
+        unknown = filterable(classified).where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
         more = self.schemas.resolve([r["schema_id"] for r in unknown.select("schema_id").distinct().collect()])
         if not more:
             return classified, counts

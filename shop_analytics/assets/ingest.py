@@ -11,10 +11,12 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Config,
     MaterializeResult,
     MetadataValue,
     multi_asset,
 )
+from pydantic import Field
 
 from shop_analytics.lakehouse import snapshot_row_count
 from shop_analytics.ops.ingest_runs import IngestRunRecord, append_ingest_runs
@@ -24,7 +26,7 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 from shop_analytics.streaming import offsets
-from shop_analytics.streaming.bronze import IngestRequest, IngestResult, ensure_tables, ingest_topic
+from shop_analytics.streaming.bronze import IngestRequest, IngestResult, Linger, ensure_tables, ingest_topic
 from shop_analytics.streaming.checkpoint import committed_offsets
 
 COMMITTED_OFFSETS_KEY = "kafka_committed_offsets"
@@ -70,6 +72,27 @@ def bronze_spec(stream: BronzeStream) -> AssetSpec:
     )
 
 
+class BronzeIngestConfig(Config):
+    """How long a run goes on. By default it ingests what the topics hold and ends (availableNow);
+    the Kafka sensor's runs linger while records keep arriving, for live freshness."""
+
+    linger_idle_seconds: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="0: read up to the topics' current end and stop. Above 0: keep each query running in "
+        "micro-batches every trigger_interval_seconds until no record has arrived for this long",
+    )
+    linger_max_seconds: float = Field(
+        default=900.0, gt=0.0, description="A lingering run stops after this long even while records keep coming"
+    )
+    trigger_interval_seconds: float = Field(default=5.0, gt=0.0, description="Micro-batch period while lingering")
+
+    def linger(self) -> Linger | None:
+        if self.linger_idle_seconds == 0:
+            return None
+        return Linger(self.linger_idle_seconds, self.linger_max_seconds, self.trigger_interval_seconds)
+
+
 @dataclass(frozen=True)
 class _StreamRun:
     stream: BronzeStream
@@ -87,11 +110,14 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
     from threads, they share the run's Spark (the Connect server or the in-process session),
     so a run costs about its slowest topic instead of the sum of all of them. A stream that
     fails does not stop the others: they are materialized, then the step fails naming it.
+    Lingering runs (``BronzeIngestConfig``) run every selected stream at once, since each
+    query holds its thread until its topic goes quiet.
     """
 
     @multi_asset(specs=[bronze_spec(s) for s in streams], can_subset=True, name="bronze_ingest")
     def _bronze(
         context: AssetExecutionContext,
+        config: BronzeIngestConfig,
         ingest_spark: LakehouseSparkResource,
         kafka: KafkaResource,
         schema_registry: SchemaRegistryResource,
@@ -126,15 +152,25 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 registry_url=schema_registry.url,
                 max_offsets_per_trigger=ingest.max_offsets_per_trigger,
                 kafka_options={k: str(v) for k, v in kafka.client_config.items()},
+                linger=linger,
             )
             try:
-                return replace(run, result=ingest_topic(session, request))
+                return replace(run, result=ingest_topic(session, request, context.log.info))
             except Exception as exc:  # reported below, after the other streams
                 return replace(run, error=exc)
 
+        linger = config.linger()
+        if linger is not None:
+            context.log.info(
+                "Lingering: micro-batches every %g s until no record arrives for %g s (at most %g s)",
+                linger.trigger_s,
+                linger.idle_s,
+                linger.max_s,
+            )
         catalog = iceberg.load()
         failed: list[_StreamRun] = []
-        with ThreadPoolExecutor(max_workers=max(1, min(len(runs), ingest.parallel_streams))) as pool:
+        workers = len(runs) if linger is not None else min(len(runs), ingest.parallel_streams)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             for done in pool.map(one, runs):
                 if done.error is not None or done.result is None:
                     context.log.error("%s: ingest failed: %s", done.stream.topic, done.error)

@@ -5,11 +5,15 @@ rather than an asset that never ends. "What bronze has" is the committed offsets
 last bronze materialization recorded from its Spark checkpoint. One run covers every topic
 with new records, so the run starts one SparkSession however many topics moved.
 
+Runs linger (``linger_idle_seconds``): their queries keep taking micro-batches while records
+arrive and end once their topics are quiet, so live data costs one run start per burst
+rather than one every few seconds. A topic whose stream is in a run still going is left to
+that run (one query per checkpoint); topics that move meanwhile get a run of their own.
+
 Freshness first: a run every few seconds cannot afford the bronze GX suites each time
 (about a second per table), so a run carries the bronze asset checks only when the last
 checked run is ``checks_every_seconds`` old (tag ``shop/checks``); the others run none.
 """
-
 
 import hashlib
 import json
@@ -17,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 from dagster import (
+    AssetKey,
     DefaultSensorStatus,
     JobDefinition,
     RunRequest,
@@ -28,7 +33,7 @@ from dagster import (
     sensor,
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 
 from shop_analytics.assets.ingest import COMMITTED_OFFSETS_KEY, BronzeStream
 from shop_analytics.resources.kafka import KafkaResource
@@ -39,6 +44,7 @@ CHECKS_TAG = "shop/checks"
 # Cursor key of the time the last run with checks was requested (beside the topics' offsets).
 CHECKED_AT = "__checks_requested_at"
 DEFAULT_CHECKS_EVERY_S = 600
+DEFAULT_LINGER_IDLE_S = 30.0
 
 
 def committed_offsets_of(context: SensorEvaluationContext, stream: BronzeStream) -> dict[int, int]:
@@ -54,7 +60,11 @@ def build_kafka_offsets_sensor(
     job: JobDefinition | UnresolvedAssetJobDefinition,
     minimum_interval_seconds: int = 5,
     checks_every_seconds: int = DEFAULT_CHECKS_EVERY_S,
+    linger_idle_seconds: float = DEFAULT_LINGER_IDLE_S,
 ) -> SensorDefinition:
+    # The bronze ingest asset's config (BronzeIngestConfig) for the runs this sensor requests.
+    run_config = {"ops": {"bronze_ingest": {"config": {"linger_idle_seconds": linger_idle_seconds}}}}
+
     @sensor(
         name="kafka_offsets_sensor",
         job=job,
@@ -63,13 +73,15 @@ def build_kafka_offsets_sensor(
         description="Requests a bronze ingest run for the topics whose end offsets are past what bronze committed.",
     )
     def kafka_offsets_sensor(context: SensorEvaluationContext, kafka: KafkaResource) -> SensorResult:
-        if _ingest_in_flight(context):
-            # One checkpoint per stream: never run two queries on it at once.
-            return SensorResult(skip_reason=SkipReason("a bronze ingest run is still in progress"))
+        # One checkpoint per stream: never two queries on it at once.
+        busy = streams_in_flight(context, streams)
         moved: dict[str, dict[int, int]] = {}
         notes: list[str] = []
         selection = []
         for stream in streams:
+            if stream.bronze_key in busy:
+                notes.append(f"{stream.topic}: in a run still going")
+                continue
             try:
                 end = kafka.end_offsets(stream.topic)
             except LookupError as exc:
@@ -84,9 +96,12 @@ def build_kafka_offsets_sensor(
             notes.append(f"{stream.topic}: {new_records} new")
         if not selection:
             return SensorResult(skip_reason=SkipReason("; ".join(notes) or "no new records in any topic"))
-        run_key = "bronze-" + hashlib.sha256(
-            "".join(offsets.fingerprint(t, o) for t, o in sorted(moved.items())).encode()
-        ).hexdigest()[:16]
+        run_key = (
+            "bronze-"
+            + hashlib.sha256("".join(offsets.fingerprint(t, o) for t, o in sorted(moved.items())).encode()).hexdigest()[
+                :16
+            ]
+        )
         now = time.time()
         checked_at = float(_cursor(context.cursor).get(CHECKED_AT, 0.0))
         with_checks = checks_due(checked_at, now, checks_every_seconds)
@@ -98,6 +113,7 @@ def build_kafka_offsets_sensor(
             asset_selection=selection,
             # None: every check of the selected assets; []: none.
             asset_check_keys=None if with_checks else [],
+            run_config=run_config,
             tags={INGEST_TAG: "bronze", CHECKS_TAG: "included" if with_checks else "skipped"},
         )
         cursor = {t: offsets.to_json(o) for t, o in sorted(moved.items())}
@@ -120,9 +136,12 @@ def _cursor(text: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _ingest_in_flight(context: SensorEvaluationContext) -> bool:
+def streams_in_flight(context: SensorEvaluationContext, streams: Sequence[BronzeStream]) -> set[AssetKey]:
+    """Bronze assets of the ingest runs queued or going (a run without a selection: all)."""
     runs = context.instance.get_runs(
-        filters=RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES), tags={INGEST_TAG: "bronze"}),
-        limit=1,
+        filters=RunsFilter(statuses=list(NOT_FINISHED_STATUSES), tags={INGEST_TAG: "bronze"})
     )
-    return bool(runs)
+    busy: set[AssetKey] = set()
+    for run in runs:
+        busy |= run.asset_selection if run.asset_selection is not None else {s.bronze_key for s in streams}
+    return busy

@@ -1,10 +1,12 @@
 """Bronze ingest: Kafka records decoded into Iceberg, undecodable ones into a dead-letter table.
 
 Pure parts: ``kafka_columns`` (Kafka source frame → named coordinates), ``split_batch``
-(decoded frame → bronze rows and dead-letter rows with a reason). The edge,
-``ingest_topic``, runs one Structured Streaming query with ``trigger(availableNow=True)``,
+(decoded frame → bronze rows and dead-letter rows with a reason), ``linger_verdict``. The
+edge, ``ingest_topic``, runs one Structured Streaming query with ``trigger(availableNow=True)``,
 which reads everything up to the topic's current end in micro-batches of at most
 ``max_offsets_per_trigger`` records and then stops; ``BronzeBatchWriter`` writes each batch.
+With a ``Linger`` the same query instead runs micro-batches every few seconds for as long as
+records keep arriving (live freshness without a new run and query start per batch).
 
 Exactly once. A micro-batch writes two tables, and ``foreachBatch`` by itself only
 promises at-least-once; each append carries the stream and batch id in its Iceberg
@@ -18,6 +20,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +153,39 @@ DEFAULT_MAX_OFFSETS_PER_TRIGGER = 250_000
 
 
 @dataclass(frozen=True)
+class Linger:
+    """Keep the query running in micro-batches while records keep arriving.
+
+    A run that ends when it has caught up pays a run start, a code-location import and a
+    query start (with a Python worker on a Connect server) for every few seconds of live
+    data; a lingering query pays them once per burst of traffic.
+    """
+
+    idle_s: float  # stop once no record has arrived for this long
+    max_s: float  # and in any case after this long, so runs end and report
+    trigger_s: float = 2.0  # micro-batch period
+
+    def __post_init__(self) -> None:
+        if self.idle_s <= 0 or self.max_s <= 0 or self.trigger_s <= 0:
+            raise ValueError(f"linger times must be positive: {self}")
+
+
+def linger_verdict(linger: Linger, elapsed_s: float, idle_s: float, trigger_active: bool) -> str | None:
+    """Why a lingering query stops now, or None to keep it running.
+
+    Only between micro-batches: a stop during one would interrupt its writes (safe, the
+    batch markers make the replay exact, but wasted work).
+    """
+    if trigger_active:
+        return None
+    if idle_s >= linger.idle_s:
+        return f"no new records for {idle_s:.0f} s"
+    if elapsed_s >= linger.max_s:
+        return f"ran {elapsed_s:.0f} s, the most a run lingers"
+    return None
+
+
+@dataclass(frozen=True)
 class IngestRequest:
     bootstrap_servers: str
     topic: str
@@ -159,6 +195,7 @@ class IngestRequest:
     registry_url: str
     max_offsets_per_trigger: int = DEFAULT_MAX_OFFSETS_PER_TRIGGER
     kafka_options: dict[str, str] = field(default_factory=dict)
+    linger: Linger | None = None  # None: availableNow, up to the topic's end and stop
 
 
 @dataclass
@@ -442,13 +479,17 @@ class BronzeBatchWriter:
         return True
 
 
-def ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
-    """Read ``request.topic`` from its checkpointed position to its current end into bronze."""
+def ingest_topic(
+    spark: SparkSession, request: IngestRequest, progress: Callable[[str], None] | None = None
+) -> IngestResult:
+    """Read ``request.topic`` from its checkpointed position to its current end into bronze
+    (with ``request.linger``: and on, until records stop arriving). ``progress`` gets a line
+    about a lingering query now and then."""
     with session_functions(spark):
-        return _ingest_topic(spark, request)
+        return _ingest_topic(spark, request, progress or (lambda _line: None))
 
 
-def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
+def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callable[[str], None]) -> IngestResult:
     ensure_tables(spark, request.table, request.dead_letter_table)
     started = time.monotonic()
     source = (
@@ -476,10 +517,14 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     stream_writer = (
         kafka_columns(source)
         .writeStream.foreachBatch(writer)
-        .trigger(availableNow=True)
         .option("checkpointLocation", request.checkpoint)
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")
     )
+    if request.linger is None:
+        stream_writer = stream_writer.trigger(availableNow=True)
+    else:
+        # maxOffsetsPerTrigger bounds these batches too, so a backlog drains as it would.
+        stream_writer = stream_writer.trigger(processingTime=f"{round(request.linger.trigger_s * 1000)} milliseconds")
     if remote:
         # A Connect server starts a Python worker for the batch function inside start() and
         # gives it 10 s to connect back; several starting at once on two busy cores miss that
@@ -491,7 +536,10 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):
         writer.started(str(query.id))
-    query.awaitTermination()
+    if request.linger is None:
+        query.awaitTermination()
+    else:
+        _linger(query, request.linger, lambda line: progress(f"{request.topic}: {line}"))
     if query.exception() is not None:
         raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
     if remote:
@@ -499,6 +547,36 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest) -> IngestResult:
     else:
         stats = writer.writer.stats if writer.writer is not None else []
     return IngestResult(batches=stats, duration_s=time.monotonic() - started)
+
+
+LINGER_POLL_S = 0.5
+LINGER_REPORT_EVERY_S = 60.0
+
+
+def _linger(query: Any, linger: Linger, progress: Callable[[str], None]) -> None:
+    """Let a processing-time query run until ``linger_verdict`` stops it (or it fails)."""
+    started = last_input = last_report = time.monotonic()
+    newest_seen = ""  # progress timestamps are ISO-8601 UTC, so they order as strings
+    batches = rows = 0
+    while not query.awaitTermination(LINGER_POLL_S):
+        now = time.monotonic()
+        for report in query.recentProgress:
+            if report["timestamp"] > newest_seen:
+                newest_seen = report["timestamp"]
+                # Per source: a Connect server's progress JSON has no query-level total.
+                read = sum(int(source.get("numInputRows", 0)) for source in report.get("sources", []))
+                if read > 0:
+                    last_input = now
+                    batches += 1
+                    rows += read
+        verdict = linger_verdict(linger, now - started, now - last_input, query.status["isTriggerActive"])
+        if verdict is not None:
+            progress(f"stopping after {batches} micro-batches ({rows:,} records): {verdict}")
+            query.stop()
+            return
+        if now - last_report >= LINGER_REPORT_EVERY_S:
+            progress(f"lingering {now - started:.0f} s: {batches} micro-batches ({rows:,} records) so far")
+            last_report = now
 
 
 def stats_from_snapshots(spark: SparkSession, request: IngestRequest, attempt: str) -> list[BatchStats]:

@@ -17,6 +17,7 @@ server's Python worker cold) and reported apart. Goal (issue 5): p95 ≤ 15 s.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import shutil
 import signal
@@ -78,6 +79,24 @@ def _latencies(catalog: SqlCatalog, table: str, since: float) -> tuple[list[floa
         if event.timestamp() >= since:
             latencies.append(visible - event.timestamp())
     return latencies, first_visible
+
+
+def _batch_figures(catalog: SqlCatalog, table: str) -> dict[str, Any]:
+    """Median micro-batch duration (start → commit, from the batch's snapshot summary) and
+    median gap between commits of ``table``."""
+    snapshots = sorted(catalog.load_table(table).snapshots(), key=lambda s: s.timestamp_ms)
+    commits = [s.timestamp_ms / 1000 for s in snapshots]
+    durations = [
+        s.timestamp_ms / 1000 - float(s.summary["shop.batch-started-at"])
+        for s in snapshots
+        if s.summary is not None and s.summary.get("shop.batch-started-at")
+    ]
+    gaps = [b - a for a, b in itertools.pairwise(commits)]
+    return {
+        "batches": len(snapshots),
+        "batch_seconds_median": round(statistics.median(durations), 2) if durations else None,
+        "commit_gap_s_median": round(statistics.median(gaps), 2) if gaps else None,
+    }
 
 
 def _figures(latencies: list[float]) -> dict[str, Any]:
@@ -188,18 +207,23 @@ def _dagster_loop(env: BenchEnv, catalog: SqlCatalog) -> dict[str, Any]:
             daemon.wait(30)
         log.close()
         # The work folder goes with the bench's temporary platform: keep the daemon's log.
-        shutil.copy(env.work_dir / "dagster-daemon.log", Path(tempfile.gettempdir()) / "shop-bench-freshness-daemon.log")
+        shutil.copy(
+            env.work_dir / "dagster-daemon.log", Path(tempfile.gettempdir()) / "shop-bench-freshness-daemon.log"
+        )
     runs = _run_records(instance)
     bronze_runs = [r for r in runs if r["job"] == "bronze_ingest_job" and r["start"] and r["end"]]
     latencies, first = _latencies(catalog, table, started + WARM_UP_S)
     return {
+        **_batch_figures(catalog, table),
         "what": "dagster-daemon + kafka_offsets_sensor → bronze_ingest_job runs (a new process each) on the Spark Connect server",
         **_figures(latencies),
         "runs": len(bronze_runs),
         "runs_with_checks": sum(1 for r in bronze_runs if r["checks"] == "included"),
         "failed_runs": sum(1 for r in runs if r["status"] == "FAILURE"),
         "other_runs": sorted({r["job"] for r in runs} - {"bronze_ingest_job"}),
-        "run_seconds_median": round(statistics.median(r["end"] - r["start"] for r in bronze_runs), 2) if bronze_runs else None,
+        "run_seconds_median": round(statistics.median(r["end"] - r["start"] for r in bronze_runs), 2)
+        if bronze_runs
+        else None,
         "queued_to_started_s_median": (
             round(statistics.median(r["start"] - r["created"] for r in bronze_runs), 2) if bronze_runs else None
         ),

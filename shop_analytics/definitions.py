@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetKey, Definitions
+from dagster import AssetKey, Definitions, in_process_executor
 
 from shop_analytics.assets.checks import build_quality_checks
 from shop_analytics.assets.dbt import gold_dbt_assets
@@ -101,6 +101,10 @@ def build_definitions(resources: dict[str, Any]) -> Definitions:
             build_freshness_checks_sensor(freshness_checks),
         ],
         resources=resources,
+        # The implicit asset job too (the freshness checks' runs every minute, materializations
+        # launched from the UI): a subprocess per step would import this code location once
+        # per check, seconds of CPU each on two cores that the ingest runs need.
+        executor=in_process_executor,
     )
 
 

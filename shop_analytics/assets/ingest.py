@@ -99,6 +99,7 @@ class _StreamRun:
     table: str
     checkpoint: str
     committed_before: dict[int, int]
+    lag_at_start: int = 0
     result: IngestResult | None = None
     error: BaseException | None = None
 
@@ -129,13 +130,16 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
         for stream in selected:
             checkpoint = ingest.checkpoint_for(stream.table)
             committed_before = committed_offsets(checkpoint, stream.topic)
+            end = kafka.end_offsets(stream.topic)
             context.log.info(
-                "Ingesting %s from offsets %s (topic end %s)",
-                stream.topic,
-                committed_before or "earliest",
-                kafka.end_offsets(stream.topic),
+                "Ingesting %s from offsets %s (topic end %s)", stream.topic, committed_before or "earliest", end
             )
-            runs.append(_StreamRun(stream, f"{ingest.bronze_namespace}.{stream.table}", checkpoint, committed_before))
+            lag = sum(offsets.lag(end, committed_before).values())
+            runs.append(
+                _StreamRun(stream, f"{ingest.bronze_namespace}.{stream.table}", checkpoint, committed_before, lag)
+            )
+        # Queries start one at a time over Connect: the largest backlog first.
+        runs.sort(key=lambda r: -r.lag_at_start)
         session = ingest_spark.spark_session
         # Tables first, one after another: concurrent CREATE NAMESPACE/TABLE calls race in the
         # catalog; the concurrent appends that follow are what Iceberg's commits handle.

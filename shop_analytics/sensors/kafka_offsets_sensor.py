@@ -20,6 +20,7 @@ import json
 import time
 from collections.abc import Sequence
 
+from confluent_kafka import KafkaError, KafkaException
 from dagster import (
     AssetKey,
     DefaultSensorStatus,
@@ -45,6 +46,8 @@ CHECKS_TAG = "shop/checks"
 CHECKED_AT = "__checks_requested_at"
 DEFAULT_CHECKS_EVERY_S = 600
 DEFAULT_LINGER_IDLE_S = 30.0
+# Errors of a partition whose leader is not elected yet (a topic just created, a broker restart).
+LEADERLESS = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE)
 
 
 def committed_offsets_of(context: SensorEvaluationContext, stream: BronzeStream) -> dict[int, int]:
@@ -86,6 +89,12 @@ def build_kafka_offsets_sensor(
                 end = kafka.end_offsets(stream.topic)
             except LookupError as exc:
                 notes.append(str(exc))
+                continue
+            except KafkaException as exc:
+                # A topic being created has no partition leader for a moment: next tick.
+                if not (exc.args[0].code() in LEADERLESS or exc.args[0].retriable()):
+                    raise
+                notes.append(f"{stream.topic}: offsets not readable yet ({exc.args[0].str()})")
                 continue
             committed = committed_offsets_of(context, stream)
             new_records = sum(offsets.lag(end, committed).values())

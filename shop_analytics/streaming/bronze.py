@@ -549,33 +549,35 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
     return IngestResult(batches=stats, duration_s=time.monotonic() - started)
 
 
-LINGER_POLL_S = 0.5
+LINGER_POLL_S = 1.0
 LINGER_REPORT_EVERY_S = 60.0
 
 
 def _linger(query: Any, linger: Linger, progress: Callable[[str], None]) -> None:
-    """Let a processing-time query run until ``linger_verdict`` stops it (or it fails)."""
+    """Let a processing-time query run until ``linger_verdict`` stops it (or it fails).
+
+    Polls the last progress only (``recentProgress`` is up to 100 reports to serialize and
+    parse per poll, per query); a batch's report stays the last one for at least a trigger
+    period, so a poll every second sees each batch that read records while it matters.
+    """
     started = last_input = last_report = time.monotonic()
     newest_seen = ""  # progress timestamps are ISO-8601 UTC, so they order as strings
-    batches = rows = 0
+    last_batch: int | None = None
     while not query.awaitTermination(LINGER_POLL_S):
         now = time.monotonic()
-        for report in query.recentProgress:
-            if report["timestamp"] > newest_seen:
-                newest_seen = report["timestamp"]
-                # Per source: a Connect server's progress JSON has no query-level total.
-                read = sum(int(source.get("numInputRows", 0)) for source in report.get("sources", []))
-                if read > 0:
-                    last_input = now
-                    batches += 1
-                    rows += read
+        report = query.lastProgress
+        if report is not None and report["timestamp"] > newest_seen:
+            newest_seen = report["timestamp"]
+            # Per source: a Connect server's progress JSON has no query-level total.
+            if sum(int(source.get("numInputRows", 0)) for source in report.get("sources", [])) > 0:
+                last_input, last_batch = now, int(report["batchId"])
         verdict = linger_verdict(linger, now - started, now - last_input, query.status["isTriggerActive"])
         if verdict is not None:
-            progress(f"stopping after {batches} micro-batches ({rows:,} records): {verdict}")
+            progress(f"stopping after micro-batch {last_batch}: {verdict}")
             query.stop()
             return
         if now - last_report >= LINGER_REPORT_EVERY_S:
-            progress(f"lingering {now - started:.0f} s: {batches} micro-batches ({rows:,} records) so far")
+            progress(f"lingering for {now - started:.0f} s, at micro-batch {last_batch}")
             last_report = now
 
 

@@ -143,8 +143,8 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
         session = ingest_spark.spark_session
         # Tables first, one after another: concurrent CREATE NAMESPACE/TABLE calls race in the
         # catalog; the concurrent appends that follow are what Iceberg's commits handle.
-        for run in runs:
-            ensure_tables(session, run.table, ingest.dead_letter_table_name)
+        for i, run in enumerate(runs):
+            ensure_tables(session, run.table, ingest.dead_letter_table_name if i == 0 else None)
 
         def one(run: _StreamRun) -> _StreamRun:
             request = IngestRequest(
@@ -159,7 +159,7 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 linger=linger,
             )
             try:
-                return replace(run, result=ingest_topic(session, request, context.log.info))
+                return replace(run, result=ingest_topic(session, request, context.log.info, tables_ready=True))
             except Exception as exc:  # reported below, after the other streams
                 return replace(run, error=exc)
 

@@ -240,11 +240,12 @@ class IngestResult:
         return max(times) if times else None
 
 
-def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str) -> None:
-    for name, columns, partitioning in (
-        (table, BRONZE_COLUMNS, BRONZE_PARTITIONING),
-        (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING),
-    ):
+def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str | None) -> None:
+    """Create the bronze table (and the dead-letter table unless None) if missing; refuse an old layout."""
+    wanted = [(table, BRONZE_COLUMNS, BRONZE_PARTITIONING)]
+    if dead_letter_table is not None:
+        wanted.append((dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING))
+    for name, columns, partitioning in wanted:
         create_table_if_missing(spark, name, columns, partitioning, {"write.distribution-mode": "none"})
     payload_type = spark.table(table).schema["payload"].dataType.simpleString()
     if payload_type != "binary":
@@ -480,17 +481,26 @@ class BronzeBatchWriter:
 
 
 def ingest_topic(
-    spark: SparkSession, request: IngestRequest, progress: Callable[[str], None] | None = None
+    spark: SparkSession,
+    request: IngestRequest,
+    progress: Callable[[str], None] | None = None,
+    *,
+    tables_ready: bool = False,
 ) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze
     (with ``request.linger``: and on, until records stop arriving). ``progress`` gets a line
-    about a lingering query now and then."""
+    about a lingering query now and then; ``tables_ready``: the caller ran ``ensure_tables``."""
     with session_functions(spark):
+        if not tables_ready:
+            ensure_tables(spark, request.table, request.dead_letter_table)
         return _ingest_topic(spark, request, progress or (lambda _line: None))
 
 
+# How long a Connect query start keeps the next one waiting for its first batch.
+FIRST_BATCH_WAIT_S = 20.0
+
+
 def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callable[[str], None]) -> IngestResult:
-    ensure_tables(spark, request.table, request.dead_letter_table)
     started = time.monotonic()
     source = (
         spark.readStream.format("kafka")
@@ -529,9 +539,15 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
         # A Connect server starts a Python worker for the batch function inside start() and
         # gives it 10 s to connect back; several starting at once on two busy cores miss that
         # ("Python worker failed to connect back"). One start at a time; the queries still run
-        # side by side once started.
+        # side by side once started. A lingering query also keeps the next start waiting (a
+        # while) for its first batch: worker starts cost seconds of CPU, and the callers start
+        # the largest backlog first, so live rows land before the small topics compete.
         with _CONNECT_START_LOCK:
             query = stream_writer.start()
+            deadline = time.monotonic() + (FIRST_BATCH_WAIT_S if request.linger is not None else 0.0)
+            while query.lastProgress is None and time.monotonic() < deadline:
+                if query.awaitTermination(0.2):
+                    break
     else:
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):

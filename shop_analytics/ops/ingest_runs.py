@@ -12,7 +12,9 @@ from datetime import datetime
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import NamespaceAlreadyExistsError, TableAlreadyExistsError
+from pyiceberg.table import Table
+
+from shop_analytics.lakehouse.commits import append_retrying
 
 INGEST_RUNS_TABLE = "ops.ingest_runs"
 
@@ -55,17 +57,16 @@ assert [f.name for f in fields(IngestRunRecord)] == ARROW_SCHEMA.names  # one de
 
 
 def append_ingest_runs(catalog: Catalog, records: list[IngestRunRecord], table: str = INGEST_RUNS_TABLE) -> None:
-    """Append ``records`` to ``table``, creating the namespace and table on first use."""
+    """Append ``records`` to ``table``, creating the namespace and table on first use.
+
+    Runs that end together append at once: a lost commit is retried on fresh metadata.
+    """
     if not records:
         return
-    namespace = table.rsplit(".", 1)[0]
-    try:
-        catalog.create_namespace(namespace)
-    except NamespaceAlreadyExistsError:
-        pass
-    try:
-        target = catalog.create_table(table, schema=ARROW_SCHEMA)
-    except TableAlreadyExistsError:
-        target = catalog.load_table(table)
-    rows = [asdict(r) for r in records]
-    target.append(pa.Table.from_pylist(rows, schema=ARROW_SCHEMA))
+    rows = pa.Table.from_pylist([asdict(r) for r in records], schema=ARROW_SCHEMA)
+
+    def load() -> Table:
+        catalog.create_namespace_if_not_exists(table.rsplit(".", 1)[0])
+        return catalog.create_table_if_not_exists(table, schema=ARROW_SCHEMA)
+
+    append_retrying(load, rows)

@@ -6,14 +6,12 @@ needs no setup step; plotting a score over time is a query on asset_key and chec
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
 from pyiceberg.table import Table
@@ -27,6 +25,8 @@ from pyiceberg.types import (
     StringType,
     TimestamptzType,
 )
+
+from shop_analytics.lakehouse.commits import append_retrying
 
 SCORES_TABLE = "quality_scores"
 
@@ -54,7 +54,6 @@ SCORES_SCHEMA = Schema(*(NestedField(i, name, kind, required=False) for i, (name
 SCORES_PARTITIONING = PartitionSpec(
     PartitionField(source_id=1, field_id=1000, transform=DayTransform(), name="checked_at_day")
 )
-COMMIT_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -88,12 +87,4 @@ def ensure_scores_table(catalog: Catalog, identifier: str) -> Table:
 def append_scores(catalog: Catalog, identifier: str, records: Sequence[ScoreRecord]) -> None:
     """Append ``records``; a commit that loses a race with another writer is retried on fresh metadata."""
     rows = pa.Table.from_pylist([asdict(r) for r in records], schema=SCORES_SCHEMA.as_arrow())
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        table = ensure_scores_table(catalog, identifier)
-        try:
-            table.append(rows)
-            return
-        except CommitFailedException:
-            if attempt == COMMIT_ATTEMPTS:
-                raise
-            time.sleep(0.2 * attempt)
+    append_retrying(lambda: ensure_scores_table(catalog, identifier), rows)

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
@@ -164,10 +165,21 @@ class Linger:
     idle_s: float  # stop once no record has arrived for this long
     max_s: float  # and in any case after this long, so runs end and report
     trigger_s: float = 2.0  # micro-batch period
+    # On a Connect server the query outlives a client that dies without stopping it (SIGKILL):
+    # the client renews a lease file beside the checkpoint while it waits, and a batch that
+    # finds the lease this old fails the query (uncommitted, so the next run replays it).
+    lease_s: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.idle_s <= 0 or self.max_s <= 0 or self.trigger_s <= 0:
+        if min(self.idle_s, self.max_s, self.trigger_s, self.lease_s) <= 0:
             raise ValueError(f"linger times must be positive: {self}")
+
+
+def lease_path(checkpoint: str) -> Path | None:
+    """The lease file of a lingering query's checkpoint; None where it is not a local folder."""
+    if "://" in checkpoint and not checkpoint.startswith("file:"):
+        return None
+    return Path(checkpoint.removeprefix("file://").removeprefix("file:").rstrip("/") + ".lease")
 
 
 def linger_verdict(linger: Linger, elapsed_s: float, idle_s: float, trigger_active: bool) -> str | None:
@@ -359,6 +371,8 @@ class BronzeBatchWriter:
         started_at = time.time()
         spark = batch.sparkSession
         remote = is_remote_session(spark)
+        if remote and self.request.linger is not None:
+            _check_lease(self.request)
         bronze, dead_letter = self.request.table, self.request.dead_letter_table
         # The topic's own schema versions decode nearly every record without a pass over the
         # batch to collect its ids; ids outside the subject are looked up after (below).
@@ -535,6 +549,10 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
     else:
         # maxOffsetsPerTrigger bounds these batches too, so a backlog drains as it would.
         stream_writer = stream_writer.trigger(processingTime=f"{round(request.linger.trigger_s * 1000)} milliseconds")
+    lease = lease_path(request.checkpoint) if request.linger is not None else None
+    if lease is not None:
+        lease.parent.mkdir(parents=True, exist_ok=True)
+        lease.touch()  # before the first batch looks at it
     if remote:
         # A Connect server starts a Python worker for the batch function inside start() and
         # gives it 10 s to connect back; several starting at once on two busy cores miss that
@@ -546,6 +564,8 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
             query = stream_writer.start()
             deadline = time.monotonic() + (FIRST_BATCH_WAIT_S if request.linger is not None else 0.0)
             while query.lastProgress is None and time.monotonic() < deadline:
+                if lease is not None:
+                    lease.touch()
                 if query.awaitTermination(0.2):
                     break
     else:
@@ -555,7 +575,14 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
     if request.linger is None:
         query.awaitTermination()
     else:
-        _linger(query, request.linger, lambda line: progress(f"{request.topic}: {line}"))
+        try:
+            _linger(
+                query, request.linger, lease_path(request.checkpoint), lambda line: progress(f"{request.topic}: {line}")
+            )
+        except BaseException:
+            # Interrupted (a run terminated from the UI): a Connect server would go on running it.
+            query.stop()
+            raise
     if query.exception() is not None:
         raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
     if remote:
@@ -569,7 +596,27 @@ LINGER_POLL_S = 1.0
 LINGER_REPORT_EVERY_S = 60.0
 
 
-def _linger(query: Any, linger: Linger, progress: Callable[[str], None]) -> None:
+class LeaseExpired(RuntimeError):
+    """The process that started a lingering query stopped renewing its lease."""
+
+
+def _check_lease(request: IngestRequest) -> None:
+    assert request.linger is not None
+    lease = lease_path(request.checkpoint)
+    if lease is None:
+        return
+    try:
+        age = time.time() - lease.stat().st_mtime
+    except FileNotFoundError:
+        age = float("inf")
+    if age > request.linger.lease_s:
+        raise LeaseExpired(
+            f"the run that started the lingering bronze query of {request.topic} has not renewed {lease} "
+            f"for {age:.0f} s (limit {request.linger.lease_s:g} s): stopping; the next run replays this batch"
+        )
+
+
+def _linger(query: Any, linger: Linger, lease: Path | None, progress: Callable[[str], None]) -> None:
     """Let a processing-time query run until ``linger_verdict`` stops it (or it fails).
 
     Polls the last progress only (``recentProgress`` is up to 100 reports to serialize and
@@ -580,6 +627,8 @@ def _linger(query: Any, linger: Linger, progress: Callable[[str], None]) -> None
     newest_seen = ""  # progress timestamps are ISO-8601 UTC, so they order as strings
     last_batch: int | None = None
     while not query.awaitTermination(LINGER_POLL_S):
+        if lease is not None:
+            lease.touch()
         now = time.monotonic()
         report = query.lastProgress
         if report is not None and report["timestamp"] > newest_seen:

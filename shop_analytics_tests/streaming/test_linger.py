@@ -8,9 +8,15 @@ one batch). Every record lands once, in bronze or in the dead letter.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -129,3 +135,62 @@ def test_a_lingering_query_stops_at_its_limit(spark, platform: PlatformSettings,
     assert time.monotonic() - started < 60  # not the 600 s of idleness
     assert result.rows == 0
     assert any("the most a run lingers" in line for line in lines), lines
+
+
+# A client process that starts a lingering query over Connect, reports when it runs, and waits.
+_CLIENT = """
+import json, sys
+from shop_analytics.resources.spark import connect_session
+from shop_analytics.streaming.bronze import IngestRequest, Linger, ingest_topic
+args = json.loads(sys.argv[1])
+request = IngestRequest(**{**args["request"], "linger": Linger(**args["linger"])})
+ingest_topic(connect_session(args["url"]), request, lambda line: print(line, flush=True))
+"""
+
+
+@pytest.mark.integration
+def test_a_connect_query_whose_client_was_killed_stops_at_its_next_batch(
+    platform: PlatformSettings, tmp_path: Path
+) -> None:
+    request = _request(platform, tmp_path, "orphan", Linger(idle_s=600, max_s=600, trigger_s=0.5, lease_s=3))
+    schema_id = register_schema(platform.registry_url, request.topic)
+    first = produce(platform.kafka_bootstrap, request.topic, schema_id, per_partition=30, partitions=PARTITIONS,
+                    bad_every=BAD_EVERY, tag="first")  # fmt: skip
+    fields = {k: v for k, v in request.__dict__.items() if k != "linger"}
+    args = {"request": fields, "linger": request.linger.__dict__, "url": platform.spark_connect_url}
+    log = tmp_path / "client.log"
+    with log.open("wb") as out:
+        client = subprocess.Popen(
+            [sys.executable, "-c", _CLIENT, json.dumps(args)], stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        cat = catalog(platform)
+        deadline = time.monotonic() + 120
+        while len(landed(cat, request.table, request.topic)) < len(first.good):
+            assert client.poll() is None, f"the client ended before its first batch landed: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "the first burst never reached bronze"
+            time.sleep(0.5)
+    finally:
+        if client.poll() is None:
+            os.killpg(client.pid, signal.SIGKILL)  # no stop(): the server keeps the query
+        client.wait(30)
+
+    time.sleep(request.linger.lease_s + 1)  # the dead client's lease runs out
+    second = produce(platform.kafka_bootstrap, request.topic, schema_id, per_partition=20, partitions=PARTITIONS,
+                     bad_every=BAD_EVERY, tag="second")  # fmt: skip
+    # The orphan's next batch finds the lease stale and fails, uncommitted; until then a new
+    # start on the same checkpoint is refused as a duplicate of an active query.
+    session = connect_session(platform.spark_connect_url)
+    retry = replace(request, linger=None)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            result = ingest_topic(session, retry)
+            break
+        except Exception as exc:
+            assert "already active" in str(exc), exc
+            assert time.monotonic() < deadline, "the orphaned query never stopped"
+            time.sleep(2)
+    assert result.rows == len(second.all)
+    assert_exactly_once(platform, request.topic, request.table, request.dead_letter_table, first | second)

@@ -1,5 +1,6 @@
 """Kafka topics as external assets and the bronze ingest asset fed by each of them."""
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -159,7 +160,8 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 linger=linger,
             )
             try:
-                return replace(run, result=ingest_topic(session, request, context.log.info, tables_ready=True))
+                result = ingest_topic(session, request, context.log.info, tables_ready=True, stop=stopping)
+                return replace(run, result=result)
             except Exception as exc:  # reported below, after the other streams
                 return replace(run, error=exc)
 
@@ -174,13 +176,20 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
         catalog = iceberg.load()
         failed: list[_StreamRun] = []
         workers = len(runs) if linger is not None else min(len(runs), ingest.parallel_streams)
+        # Set when the step is interrupted (a run terminated from the UI): lingering queries end
+        # instead of keeping the pool, and so the step, alive until their topics go quiet.
+        stopping = threading.Event()
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for done in pool.map(one, runs):
-                if done.error is not None or done.result is None:
-                    context.log.error("%s: ingest failed: %s", done.stream.topic, done.error)
-                    failed.append(done)
-                    continue
-                yield _materialization(context, kafka, catalog, done)
+            try:
+                for done in pool.map(one, runs):
+                    if done.error is not None or done.result is None:
+                        context.log.error("%s: ingest failed: %s", done.stream.topic, done.error)
+                        failed.append(done)
+                        continue
+                    yield _materialization(context, kafka, catalog, done)
+            except BaseException:
+                stopping.set()
+                raise
         if failed:
             names = ", ".join(f.stream.topic for f in failed)
             raise RuntimeError(f"bronze ingest failed for {names}: {failed[0].error}") from failed[0].error

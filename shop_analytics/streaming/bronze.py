@@ -500,21 +500,25 @@ def ingest_topic(
     progress: Callable[[str], None] | None = None,
     *,
     tables_ready: bool = False,
+    stop: threading.Event | None = None,
 ) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze
     (with ``request.linger``: and on, until records stop arriving). ``progress`` gets a line
-    about a lingering query now and then; ``tables_ready``: the caller ran ``ensure_tables``."""
+    about a lingering query now and then; ``tables_ready``: the caller ran ``ensure_tables``;
+    ``stop``: set by the caller to end a lingering query early (between batches)."""
     with session_functions(spark):
         if not tables_ready:
             ensure_tables(spark, request.table, request.dead_letter_table)
-        return _ingest_topic(spark, request, progress or (lambda _line: None))
+        return _ingest_topic(spark, request, progress or (lambda _line: None), stop or threading.Event())
 
 
 # How long a Connect query start keeps the next one waiting for its first batch.
 FIRST_BATCH_WAIT_S = 20.0
 
 
-def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callable[[str], None]) -> IngestResult:
+def _ingest_topic(
+    spark: SparkSession, request: IngestRequest, progress: Callable[[str], None], stop: threading.Event
+) -> IngestResult:
     started = time.monotonic()
     source = (
         spark.readStream.format("kafka")
@@ -577,7 +581,11 @@ def _ingest_topic(spark: SparkSession, request: IngestRequest, progress: Callabl
     else:
         try:
             _linger(
-                query, request.linger, lease_path(request.checkpoint), lambda line: progress(f"{request.topic}: {line}")
+                query,
+                request.linger,
+                lease_path(request.checkpoint),
+                stop,
+                lambda line: progress(f"{request.topic}: {line}"),
             )
         except BaseException:
             # Interrupted (a run terminated from the UI): a Connect server would go on running it.
@@ -616,7 +624,9 @@ def _check_lease(request: IngestRequest) -> None:
         )
 
 
-def _linger(query: Any, linger: Linger, lease: Path | None, progress: Callable[[str], None]) -> None:
+def _linger(
+    query: Any, linger: Linger, lease: Path | None, stop: threading.Event, progress: Callable[[str], None]
+) -> None:
     """Let a processing-time query run until ``linger_verdict`` stops it (or it fails).
 
     Polls the last progress only (``recentProgress`` is up to 100 reports to serialize and
@@ -637,6 +647,8 @@ def _linger(query: Any, linger: Linger, lease: Path | None, progress: Callable[[
             if sum(int(source.get("numInputRows", 0)) for source in report.get("sources", [])) > 0:
                 last_input, last_batch = now, int(report["batchId"])
         verdict = linger_verdict(linger, now - started, now - last_input, query.status["isTriggerActive"])
+        if stop.is_set():
+            verdict = "the run is stopping"
         if verdict is not None:
             progress(f"stopping after micro-batch {last_batch}: {verdict}")
             query.stop()

@@ -194,3 +194,31 @@ def test_a_connect_query_whose_client_was_killed_stops_at_its_next_batch(
             time.sleep(2)
     assert result.rows == len(second.all)
     assert_exactly_once(platform, request.topic, request.table, request.dead_letter_table, first | second)
+
+
+@pytest.mark.integration
+def test_a_lingering_query_ends_between_batches_when_its_run_stops(
+    spark, platform: PlatformSettings, tmp_path: Path
+) -> None:
+    request = _request(platform, tmp_path, "stop", Linger(idle_s=600, max_s=600, trigger_s=0.5))
+    schema_id = register_schema(platform.registry_url, request.topic)
+    first = produce(platform.kafka_bootstrap, request.topic, schema_id, per_partition=20, partitions=PARTITIONS,
+                    bad_every=BAD_EVERY, tag="first")  # fmt: skip
+    stop = threading.Event()
+    lines: list[str] = []
+    outcome: dict[str, IngestResult] = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(result=ingest_topic(spark, request, lines.append, stop=stop)), daemon=True
+    )
+    thread.start()
+    cat = catalog(platform)
+    deadline = time.monotonic() + 120
+    while len(landed(cat, request.table, request.topic)) < len(first.good):
+        assert thread.is_alive() and time.monotonic() < deadline, "the burst never reached bronze"
+        time.sleep(0.5)
+    stop.set()
+    thread.join(timeout=30)  # not the 600 s of idleness
+    assert not thread.is_alive(), "the query did not end when its run stopped"
+    assert outcome["result"].rows == len(first.all)
+    assert any("the run is stopping" in line for line in lines), lines
+    assert_exactly_once(platform, request.topic, request.table, request.dead_letter_table, first)

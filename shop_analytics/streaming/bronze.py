@@ -583,7 +583,7 @@ def _ingest_topic(
             _linger(
                 query,
                 request.linger,
-                lease_path(request.checkpoint),
+                lease,
                 stop,
                 lambda line: progress(f"{request.topic}: {line}"),
             )

@@ -37,7 +37,7 @@ from pyiceberg.catalog.sql import SqlCatalog
 from bench.harness import BenchEnv, BenchResult
 from shop_analytics.assets.ingest import BronzeIngestConfig
 from shop_analytics.platform import lakehouse
-from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics.streaming.bronze import STARTED_PROPERTY, IngestRequest, ingest_topic
 
 RATE = float(os.environ.get("BENCH_FRESHNESS_RATE", "1000"))
 DURATION_S = float(os.environ.get("BENCH_FRESHNESS_SECONDS", "120"))
@@ -90,9 +90,9 @@ def _batch_figures(catalog: SqlCatalog, table: str) -> dict[str, Any]:
     snapshots = sorted(catalog.load_table(table).snapshots(), key=lambda s: s.timestamp_ms)
     commits = [s.timestamp_ms / 1000 for s in snapshots]
     durations = [
-        s.timestamp_ms / 1000 - float(s.summary["shop.batch-started-at"])
+        s.timestamp_ms / 1000 - float(s.summary[STARTED_PROPERTY])
         for s in snapshots
-        if s.summary is not None and s.summary.get("shop.batch-started-at")
+        if s.summary is not None and s.summary.get(STARTED_PROPERTY)
     ]
     gaps = [b - a for a, b in itertools.pairwise(commits)]
     return {

@@ -27,7 +27,14 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.schema_registry import SchemaRegistryResource
 from shop_analytics.resources.spark import LakehouseSparkResource
 from shop_analytics.streaming import offsets
-from shop_analytics.streaming.bronze import IngestRequest, IngestResult, Linger, ensure_tables, ingest_topic
+from shop_analytics.streaming.bronze import (
+    DEFAULT_LINGER_TRIGGER_S,
+    IngestRequest,
+    IngestResult,
+    Linger,
+    ensure_tables,
+    ingest_topic,
+)
 from shop_analytics.streaming.checkpoint import committed_offsets
 
 COMMITTED_OFFSETS_KEY = "kafka_committed_offsets"
@@ -86,7 +93,9 @@ class BronzeIngestConfig(Config):
     linger_max_seconds: float = Field(
         default=900.0, gt=0.0, description="A lingering run stops after this long even while records keep coming"
     )
-    trigger_interval_seconds: float = Field(default=5.0, gt=0.0, description="Micro-batch period while lingering")
+    trigger_interval_seconds: float = Field(
+        default=DEFAULT_LINGER_TRIGGER_S, gt=0.0, description="Micro-batch period while lingering"
+    )
 
     def linger(self) -> Linger | None:
         if self.linger_idle_seconds == 0:

@@ -153,6 +153,9 @@ def _error_text():
 DEFAULT_MAX_OFFSETS_PER_TRIGGER = 250_000
 
 
+DEFAULT_LINGER_TRIGGER_S = 5.0
+
+
 @dataclass(frozen=True)
 class Linger:
     """Keep the query running in micro-batches while records keep arriving.
@@ -164,7 +167,7 @@ class Linger:
 
     idle_s: float  # stop once no record has arrived for this long
     max_s: float  # and in any case after this long, so runs end and report
-    trigger_s: float = 2.0  # micro-batch period
+    trigger_s: float = DEFAULT_LINGER_TRIGGER_S  # micro-batch period
     # On a Connect server the query outlives a client that dies without stopping it (SIGKILL):
     # the client renews a lease file beside the checkpoint while it waits, and a batch that
     # finds the lease this old fails the query (uncommitted, so the next run replays it).
@@ -566,12 +569,8 @@ def _ingest_topic(
         # the largest backlog first, so live rows land before the small topics compete.
         with _CONNECT_START_LOCK:
             query = stream_writer.start()
-            deadline = time.monotonic() + (FIRST_BATCH_WAIT_S if request.linger is not None else 0.0)
-            while query.lastProgress is None and time.monotonic() < deadline:
-                if lease is not None:
-                    lease.touch()
-                if query.awaitTermination(0.2):
-                    break
+            if request.linger is not None:
+                _await_first_batch(query, lease)
     else:
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):
@@ -598,6 +597,16 @@ def _ingest_topic(
     else:
         stats = writer.writer.stats if writer.writer is not None else []
     return IngestResult(batches=stats, duration_s=time.monotonic() - started)
+
+
+def _await_first_batch(query: Any, lease: Path | None) -> None:
+    """Wait (at most ``FIRST_BATCH_WAIT_S``) until ``query`` reports its first batch or ends."""
+    deadline = time.monotonic() + FIRST_BATCH_WAIT_S
+    while time.monotonic() < deadline and query.lastProgress is None:
+        if lease is not None:
+            lease.touch()
+        if query.awaitTermination(0.2):
+            return
 
 
 LINGER_POLL_S = 1.0

@@ -185,14 +185,18 @@ def lease_path(checkpoint: str) -> Path | None:
     return Path(checkpoint.removeprefix("file://").removeprefix("file:").rstrip("/") + ".lease")
 
 
-def linger_verdict(linger: Linger, elapsed_s: float, idle_s: float, trigger_active: bool) -> str | None:
-    """Why a lingering query stops now, or None to keep it running.
+def linger_verdict(
+    linger: Linger, elapsed_s: float, idle_s: float, trigger_active: bool, stopping: bool = False
+) -> str | None:
+    """Why a lingering query stops now, or None to keep it running (``stopping``: its run is).
 
     Only between micro-batches: a stop during one would interrupt its writes (safe, the
     batch markers make the replay exact, but wasted work).
     """
     if trigger_active:
         return None
+    if stopping:
+        return "the run is stopping"
     if idle_s >= linger.idle_s:
         return f"no new records for {idle_s:.0f} s"
     if elapsed_s >= linger.max_s:
@@ -655,9 +659,9 @@ def _linger(
             # Per source: a Connect server's progress JSON has no query-level total.
             if sum(int(source.get("numInputRows", 0)) for source in report.get("sources", [])) > 0:
                 last_input, last_batch = now, int(report["batchId"])
-        verdict = linger_verdict(linger, now - started, now - last_input, query.status["isTriggerActive"])
-        if stop.is_set():
-            verdict = "the run is stopping"
+        verdict = linger_verdict(
+            linger, now - started, now - last_input, query.status["isTriggerActive"], stop.is_set()
+        )
         if verdict is not None:
             progress(f"stopping after micro-batch {last_batch}: {verdict}")
             query.stop()

@@ -44,6 +44,8 @@ def test_linger_stops_only_between_batches_once_idle_or_at_its_limit() -> None:
     assert linger_verdict(linger, elapsed_s=40, idle_s=31, trigger_active=True) is None  # mid-batch: wait
     assert "600 s" in (linger_verdict(linger, elapsed_s=600, idle_s=1, trigger_active=False) or "")
     assert linger_verdict(linger, elapsed_s=900, idle_s=1, trigger_active=True) is None
+    assert linger_verdict(linger, elapsed_s=10, idle_s=1, trigger_active=False, stopping=True) == "the run is stopping"
+    assert linger_verdict(linger, elapsed_s=10, idle_s=1, trigger_active=True, stopping=True) is None
 
 
 @pytest.mark.parametrize("times", [(0, 10, 5), (10, 0, 5), (10, 10, 0), (-1, 10, 5)])

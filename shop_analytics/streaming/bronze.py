@@ -38,6 +38,7 @@ from shop_analytics.streaming.batch_markers import (
     already_committed,
     marked,
 )
+from shop_analytics.streaming.checkpoint import next_batch_may_replay
 from shop_analytics.streaming.registry_schemas import WriterSchemas
 
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -58,6 +59,20 @@ BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # Hidden partitioning by event day: readers filter on event_time and Iceberg prunes files.
 BRONZE_PARTITIONING = "days(event_time)"
+# Write settings of a table written in many small appends and read back whole by silver
+# (measured on 250k-record appends, bench/results/ingest.json): dictionaries pay off for none
+# of the unique columns (event_id, the payload) and zstd compresses the rest as small without
+# them; zstd level 1 is cheaper than the default 3 at the same size here; min/max statistics
+# of the payload, the key and event_id filter nothing (silver reads by event day).
+UNFILTERED_COLUMNS = ("event_id", "payload", "kafka_key")
+BRONZE_PROPERTIES = {
+    "write.distribution-mode": "none",
+    "parquet.enable.dictionary": "false",
+    "write.parquet.compression-codec": "zstd",
+    "write.parquet.compression-level": "1",
+    **{f"write.parquet.stats-enabled.column.{column}": "false" for column in UNFILTERED_COLUMNS},
+    **{f"write.metadata.metrics.column.{column}": "none" for column in UNFILTERED_COLUMNS},
+}
 
 DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("kafka_topic", "string"),
@@ -96,14 +111,30 @@ def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
     return decoded.withColumn("reason", confluent_avro.rejection_reason(writer_schemas))
 
 
-def bronze_rows(classified: DataFrame) -> DataFrame:
-    return classified.where(F.col("reason").isNull()).select(
+def bronze_candidates(classified: DataFrame) -> DataFrame:
+    """Every record of ``classify`` in bronze's columns, plus its ``reason``.
+
+    The frame the batch's counts are taken from: narrower than ``classified`` (no raw value,
+    no decoded struct), so what an observation makes Spark materialize per record is only
+    what bronze writes.
+    """
+    return classified.select(
         "decoded.event_id",
         "decoded.event_type",
         "decoded.event_time",
         F.col("avro_body").alias("payload"),
         *(name for name, _ in BRONZE_COLUMNS[4:]),
+        "reason",
     )
+
+
+def good_rows(candidates: DataFrame) -> DataFrame:
+    """The ``bronze_candidates`` rows without a reason, in bronze's columns."""
+    return candidates.where(F.col("reason").isNull()).select(*(name for name, _ in BRONZE_COLUMNS))
+
+
+def bronze_rows(classified: DataFrame) -> DataFrame:
+    return good_rows(bronze_candidates(classified))
 
 
 def dead_letter_rows(classified: DataFrame) -> DataFrame:
@@ -261,11 +292,13 @@ class IngestResult:
 
 def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str | None) -> None:
     """Create the bronze table (and the dead-letter table unless None) if missing; refuse an old layout."""
-    wanted = [(table, BRONZE_COLUMNS, BRONZE_PARTITIONING)]
+    wanted = [(table, BRONZE_COLUMNS, BRONZE_PARTITIONING, BRONZE_PROPERTIES)]
     if dead_letter_table is not None:
-        wanted.append((dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING))
-    for name, columns, partitioning in wanted:
-        create_table_if_missing(spark, name, columns, partitioning, {"write.distribution-mode": "none"})
+        wanted.append(
+            (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING, {"write.distribution-mode": "none"})
+        )
+    for name, columns, partitioning, properties in wanted:
+        create_table_if_missing(spark, name, columns, partitioning, properties)
     payload_type = spark.table(table).schema["payload"].dataType.simpleString()
     if payload_type != "binary":
         raise RuntimeError(
@@ -305,7 +338,7 @@ OTHER_SUBJECTS = "+other-subjects"
 
 
 def count_columns() -> list[Column]:
-    """A batch's figures as aggregates of ``classify``'s rows (usable in ``agg`` and ``observe``)."""
+    """A batch's figures as aggregates of ``bronze_candidates`` (usable in ``agg`` and ``observe``)."""
     reason = F.col("reason")
     return [
         F.count(F.when(reason.isNull(), 1)).alias("good"),
@@ -314,9 +347,8 @@ def count_columns() -> list[Column]:
         # for silver to quarantine) would make the age negative.
         F.max(
             F.when(
-                reason.isNull()
-                & (F.col("decoded.event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS")),
-                F.col("decoded.event_time"),
+                reason.isNull() & (F.col("event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS")),
+                F.col("event_time"),
             )
         )
         # Epoch seconds: Observation hands back raw JVM values, and a double reads the same
@@ -354,10 +386,13 @@ class BronzeBatchWriter:
     rejects (a second pass, over what the first found).
     """
 
-    def __init__(self, request: IngestRequest, stream_id: str, attempt: str = "") -> None:
+    def __init__(self, request: IngestRequest, stream_id: str, attempt: str = "", may_replay: bool = True) -> None:
         self.request = request
         self.stream_id = stream_id
         self.attempt = attempt
+        # False when the checkpoint showed no batch to run again before the query started
+        # (``next_batch_may_replay``): then no batch of this start can be in a table yet.
+        self.may_replay = may_replay
         self._schemas: WriterSchemas | None = None  # made where the batches run
         # (table, stream) pairs known to hold every batch this query start has seen so far.
         # Only a query start's first batch can be a replay (the one in flight when an earlier
@@ -392,22 +427,22 @@ class BronzeBatchWriter:
             if remote:
                 classified = classified.persist()
                 cached.append(classified)
-                counts = BatchCounts.of(classified.agg(*count_columns()).first())
+                counts = BatchCounts.of(bronze_candidates(classified).agg(*count_columns()).first())
                 self._append(
                     spark, bronze, self.stream_id, bronze_rows(classified), batch_id, counts.good,
                     self._figures(counts, started_at), written, skipped,
                 )  # fmt: skip
             else:
                 observation = Observation(f"bronze-{uuid.uuid4().hex}")
-                observed = classified.observe(observation, *count_columns())
+                observed = bronze_candidates(classified).observe(observation, *count_columns())
                 if self._append(
-                    spark, bronze, self.stream_id, bronze_rows(observed), batch_id, None,
+                    spark, bronze, self.stream_id, good_rows(observed), batch_id, None,
                     {ATTEMPT_PROPERTY: self.attempt}, written, skipped,
                 ):  # fmt: skip
                     counts = BatchCounts.of(observation.get)
                     written[bronze] = counts.good
                 else:  # a replay found bronze committed: count without writing
-                    counts = BatchCounts.of(classified.agg(*count_columns()).first())
+                    counts = BatchCounts.of(bronze_candidates(classified).agg(*count_columns()).first())
             if counts.rejected_by_reason.get(confluent_avro.UNKNOWN_SCHEMA_ID):
                 classified, counts = self._other_subjects(
                     spark, batch, batch_id, classified, schemas, counts, started_at, written, skipped, cached
@@ -459,7 +494,7 @@ class BronzeBatchWriter:
             return classified, counts
         reclassified = classify(batch, {**schemas, **more}).persist()
         cached.append(reclassified)
-        counts = BatchCounts.of(reclassified.agg(*count_columns()).first())
+        counts = BatchCounts.of(bronze_candidates(reclassified).agg(*count_columns()).first())
         extra = bronze_rows(reclassified.where(F.col("schema_id").isin(list(more))))
         self._append(
             spark, self.request.table, self.stream_id + OTHER_SUBJECTS, extra, batch_id, extra.count(),
@@ -491,7 +526,7 @@ class BronzeBatchWriter:
         """Append ``frame`` once per (stream, batch); ``count`` None: not known before writing."""
         if count == 0:
             return False
-        if (table, stream) not in self._up_to_date:
+        if self.may_replay and (table, stream) not in self._up_to_date:
             if already_committed(spark, table, stream, batch_id):
                 skipped.append(table)  # a replay: this table already has the batch
                 return False
@@ -542,13 +577,18 @@ def _ingest_topic(
     )
     remote = is_remote_session(spark)
     attempt = uuid.uuid4().hex
+    # Read before start(), which plans the first batch: a batch planned and not committed by
+    # an earlier run is the only one whose writes can already be in the tables.
+    may_replay = next_batch_may_replay(request.checkpoint)
+
+    def batch_writer(stream_id: str) -> BronzeBatchWriter:
+        return BronzeBatchWriter(request, stream_id, attempt, may_replay)
+
     writer: LazyBatchWriter | CheckpointBatchWriter
     if remote:
-        writer = CheckpointBatchWriter(
-            request.topic, request.checkpoint, lambda stream_id: BronzeBatchWriter(request, stream_id, attempt)
-        )
+        writer = CheckpointBatchWriter(request.topic, request.checkpoint, batch_writer)
     else:
-        writer = LazyBatchWriter(request.topic, lambda stream_id: BronzeBatchWriter(request, stream_id, attempt))
+        writer = LazyBatchWriter(request.topic, batch_writer)
     stream_writer = (
         kafka_columns(source)
         .writeStream.foreachBatch(writer)

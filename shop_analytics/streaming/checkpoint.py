@@ -29,6 +29,22 @@ def committed_offsets(checkpoint: str | Path, topic: str) -> dict[int, int]:
     return {}
 
 
+def next_batch_may_replay(checkpoint: str | Path) -> bool:
+    """Whether a query started now on ``checkpoint`` may begin by running a batch again.
+
+    On restart Spark re-runs the newest batch of ``offsets/`` when ``commits/`` lacks it (a
+    run died mid-batch) and otherwise plans a batch that never ran before. Only a re-run
+    can find its writes already in a table. True also when the checkpoint is not a local
+    folder (an object store), where the caller then looks the batch up in the tables.
+    """
+    text = str(checkpoint)
+    if "://" in text and not text.startswith("file:"):
+        return True
+    root = Path(text.removeprefix("file://").removeprefix("file:"))
+    offsets = _batch_ids(root / "offsets")
+    return bool(offsets) and max(offsets) > max(_batch_ids(root / "commits"), default=-1)
+
+
 def _batch_ids(folder: Path) -> list[int]:
     if not folder.is_dir():
         return []

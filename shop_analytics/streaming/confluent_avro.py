@@ -8,8 +8,11 @@ topic) are read as written. Every record leaves here either decoded or with a re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
+import fastavro
+import fastavro.schema
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.avro.functions import from_avro
@@ -30,9 +33,33 @@ def with_frame(records: DataFrame, value: str = "kafka_value") -> DataFrame:
     raw = F.col(value)
     framed = raw.isNotNull() & (F.length(raw) > HEADER_BYTES - 1) & (F.substring(raw, 1, 1) == F.lit(b"\x00"))
     schema_id = F.conv(F.hex(F.substring(raw, 2, 4)), 16, 10).cast("int")
-    return records.withColumn("schema_id", F.when(framed, schema_id)).withColumn(
-        "avro_body", F.when(framed, F.expr(f"substring({value}, {HEADER_BYTES + 1})"))
+    return records.withColumns(
+        {
+            "schema_id": F.when(framed, schema_id),
+            "avro_body": F.when(framed, F.expr(f"substring({value}, {HEADER_BYTES + 1})")),
+        }
     )
+
+
+def envelope_reader_schema(writer_schema: str) -> str | None:
+    """``writer_schema`` cut to the envelope fields, or None when it lacks one of them.
+
+    Decoding with it as the reader schema is Avro schema resolution: the decoder still walks
+    every field of the body as written (so a malformed body fails as before) but skips the
+    others instead of building them, which Spark would then convert only to drop.
+    """
+    parsed = json.loads(writer_schema)
+    if not isinstance(parsed, dict) or parsed.get("type") != "record":
+        return None
+    fields = [f for f in parsed.get("fields", []) if f.get("name") in ENVELOPE_FIELDS]
+    if len(fields) != len(ENVELOPE_FIELDS):
+        return None
+    reader = {**parsed, "fields": fields}
+    try:  # an envelope field may name a type that a left-out field defines
+        fastavro.parse_schema(reader)
+    except (fastavro.schema.SchemaParseException, fastavro.schema.UnknownType):
+        return None
+    return json.dumps(reader)
 
 
 def decode(framed: DataFrame, writer_schemas: Mapping[int, str]) -> DataFrame:
@@ -40,7 +67,7 @@ def decode(framed: DataFrame, writer_schemas: Mapping[int, str]) -> DataFrame:
 
     ``writer_schemas`` maps every schema id to decode to its Avro schema JSON; ids missing
     from it stay undecoded. The whole body is decoded with its writer schema (that is the
-    check that it is well-formed Avro); only the envelope is kept, since bronze stores the
+    check that it is well-formed Avro) into the envelope alone (``envelope_reader_schema``), since bronze stores the
     body itself and silver decodes it into typed columns. PERMISSIVE mode turns a body that
     does not parse into nulls instead of failing the batch: a struct of null fields in Spark
     3.5, so a record counts as decoded only when its event_id (a required field of every
@@ -50,10 +77,15 @@ def decode(framed: DataFrame, writer_schemas: Mapping[int, str]) -> DataFrame:
     # the branches of a CASE WHEN, a from_avro call is evaluated again for every field read
     # (Spark only shares subexpressions that every branch evaluates).
     records = {schema_id: f"_avro_record_{schema_id}" for schema_id in writer_schemas}
-    for schema_id, schema_json in sorted(writer_schemas.items()):
-        framed = framed.withColumn(
-            records[schema_id],
-            F.when(F.col("schema_id") == schema_id, from_avro(F.col("avro_body"), schema_json, {"mode": "PERMISSIVE"})),
+    columns = framed.columns
+    if writer_schemas:
+        framed = framed.withColumns(
+            {
+                records[schema_id]: F.when(
+                    F.col("schema_id") == schema_id, from_avro(F.col("avro_body"), schema_json, _options(schema_json))
+                )
+                for schema_id, schema_json in sorted(writer_schemas.items())
+            }
         )
     result: Column = F.lit(None).cast(_DECODED_TYPE)
     for schema_id in sorted(writer_schemas):
@@ -67,7 +99,12 @@ def decode(framed: DataFrame, writer_schemas: Mapping[int, str]) -> DataFrame:
             ),
         )
         result = F.when(F.col("schema_id") == schema_id, as_envelope).otherwise(result)
-    return framed.withColumn("decoded", result).drop(*records.values())
+    return framed.select(*columns, result.alias("decoded"))
+
+
+def _options(writer_schema: str) -> dict[str, str]:
+    reader = envelope_reader_schema(writer_schema)
+    return {"mode": "PERMISSIVE"} if reader is None else {"mode": "PERMISSIVE", "avroSchema": reader}
 
 
 _DECODED_TYPE = "struct<event_id:string,event_type:string,event_time:timestamp>"

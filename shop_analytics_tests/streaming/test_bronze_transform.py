@@ -69,3 +69,29 @@ def test_nothing_is_lost_between_the_two_outputs(batch) -> None:
     assert good.count() + dead.count() == batch.count()
     # Without schema 2 known, the v2 record is an unknown id, not silently dropped.
     assert dead.where("kafka_offset = 1").first().reason == confluent_avro.UNKNOWN_SCHEMA_ID
+
+
+def test_a_body_broken_after_the_envelope_is_still_dead_lettered(spark) -> None:
+    # The envelope decodes; the body's last field (page "/pages", a length then 6 bytes)
+    # is cut short. Bronze reads only the envelope, but the decoder walks the whole body.
+    whole = confluent_frame(1, V1, _record("cut", page="/pages"))
+    ts = dt.datetime(2026, 11, 20, 13, 0)
+    batch = spark.createDataFrame(
+        [(b"k", value, "shop.clicks", 0, offset, ts, ts) for offset, value in enumerate([whole, whole[:-3]])],
+        "kafka_key binary, kafka_value binary, kafka_topic string, kafka_partition int, "
+        "kafka_offset long, kafka_timestamp timestamp, ingested_at timestamp",
+    )
+    good, dead = split_batch(batch, {1: json.dumps(V1)})
+    assert [r.kafka_offset for r in good.collect()] == [0]
+    assert [(r.kafka_offset, r.reason) for r in dead.collect()] == [(1, confluent_avro.AVRO_DECODE_FAILED)]
+
+
+def test_the_envelope_reader_schema_keeps_the_envelope_fields_as_written() -> None:
+    reader = json.loads(confluent_avro.envelope_reader_schema(json.dumps(V2)))
+    assert (reader["name"], reader["namespace"]) == (V1["name"], V1["namespace"])  # resolution matches names
+    assert reader["fields"] == V1["fields"][:3]
+    # A schema without the envelope, or whose envelope names a type a left-out field defines: decoded whole.
+    assert confluent_avro.envelope_reader_schema(json.dumps({**V1, "fields": V1["fields"][1:]})) is None
+    kind = {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["view"]}}
+    named = {**V1, "fields": [kind, *V1["fields"][:1], {"name": "event_type", "type": "Kind"}, *V1["fields"][2:]]}
+    assert confluent_avro.envelope_reader_schema(json.dumps(named)) is None

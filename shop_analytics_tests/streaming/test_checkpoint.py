@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from shop_analytics.streaming.checkpoint import committed_offsets
+from shop_analytics.streaming.checkpoint import committed_offsets, next_batch_may_replay
 
 
 def _write_batch(root: Path, batch: int, offsets_line: str, committed: bool) -> None:
@@ -23,3 +23,20 @@ def test_latest_committed_batch_wins_and_uncommitted_is_ignored(tmp_path: Path) 
     assert committed_offsets(tmp_path, "t") == {0: 9, 1: 4}
     assert committed_offsets(f"file://{tmp_path}", "t") == {0: 9, 1: 4}
     assert committed_offsets(tmp_path, "other") == {}
+
+
+def test_only_a_planned_uncommitted_batch_may_replay(tmp_path: Path) -> None:
+    assert not next_batch_may_replay(tmp_path / "missing")  # a new stream: nothing ran yet
+    _write_batch(tmp_path, 0, '{"t":{"0":5}}', committed=True)
+    _write_batch(tmp_path, 1, '{"t":{"0":9}}', committed=True)
+    assert not next_batch_may_replay(tmp_path)
+    assert not next_batch_may_replay(f"file://{tmp_path}")
+    _write_batch(tmp_path, 2, '{"t":{"0":20}}', committed=False)  # a run died inside batch 2
+    assert next_batch_may_replay(tmp_path)
+    assert next_batch_may_replay(f"file:{tmp_path}")
+    # Planned before any commit (the first batch of a stream died).
+    first = tmp_path / "first"
+    _write_batch(first, 0, '{"t":{"0":5}}', committed=False)
+    assert next_batch_may_replay(first)
+    # An object store is not listed here: the caller must look the batch up.
+    assert next_batch_may_replay("s3://bucket/checkpoints/t")

@@ -202,7 +202,7 @@ def run(env: BenchEnv) -> BenchResult:
         notes=[
             f"maxOffsetsPerTrigger={MAX_PER_TRIGGER}; median of {ROUNDS} alternating rounds per path",
             "Spark local[2]",
-            "bronze decodes Confluent-framed Avro with the registry's writer schema (every record, in full), keeps the body as binary, "
+            "bronze decodes Confluent-framed Avro with the registry's writer schema (every body walked in full, read into the envelope fields), keeps the body as binary, "
             "writes bronze (+ dead letter when there are rejects) with batch markers; in-process it is one pass with the counts from an Observation",
             "over_spark_connect: the same ingest_topic through the platform's Connect server, where Spark 3.5 has no Observation: decode into the cache, count, write",
         ],

@@ -9,7 +9,9 @@ catalog on AWS, so the same calls work in both environments. PyIceberg helpers t
 from __future__ import annotations
 
 import os
+import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -46,11 +48,32 @@ def create_table_if_missing(
     properties: dict[str, str] | None = None,
 ) -> None:
     """Create ``name``'s namespace and the format-v2 Iceberg table if they do not exist."""
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
     spec = ", ".join(f"`{column}` {kind}" for column, kind in columns)
     partitioned = f" PARTITIONED BY ({partitioning})" if partitioning else ""
     props = ", ".join(f"'{k}'='{v}'" for k, v in {"format-version": "2", **(properties or {})}.items())
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg{partitioned} TBLPROPERTIES ({props})")
+    _ddl_racing(spark, f"CREATE NAMESPACE IF NOT EXISTS {name.rsplit('.', 1)[0]}")
+    _ddl_racing(spark, f"CREATE TABLE IF NOT EXISTS {name} ({spec}) USING iceberg{partitioned} TBLPROPERTIES ({props})")
+
+
+DDL_ATTEMPTS = 3
+
+
+def _ddl_racing(spark: SparkSession, statement: str) -> None:
+    """Run an ``IF NOT EXISTS`` statement that another writer may be running at the same time.
+
+    IF NOT EXISTS is a check then a create: two runs starting together (concurrent ingest
+    runs on a new lakehouse) both pass the check and one create fails, in the JDBC catalog
+    as a unique-key violation. The statement is idempotent, so it is run again, and then
+    finds what the other one created; an error that stays is raised.
+    """
+    for attempt in range(1, DDL_ATTEMPTS + 1):
+        try:
+            spark.sql(statement)
+            return
+        except Exception:  # the race surfaces as py4j, AnalysisException or a Connect gRPC error
+            if attempt == DDL_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt + random.uniform(0.0, 0.3))
 
 
 def snapshot_row_count(catalog: Any, table: str) -> int:

@@ -43,6 +43,18 @@ def last_committed_batch(spark: SparkSession, table: str, stream: str) -> int | 
     return None if row is None or row["batch"] is None else int(row["batch"])
 
 
+def committed_summary(spark: SparkSession, table: str, stream: str, batch_id: int) -> dict[str, str] | None:
+    """The snapshot summary of this stream's append of ``batch_id`` to ``table``; None if none."""
+    summary = F.col("summary")
+    row = (
+        spark.table(f"{table}.snapshots")
+        .where((summary.getItem(STREAM_PROPERTY) == stream) & (summary.getItem(BATCH_PROPERTY) == str(batch_id)))
+        .select("summary")
+        .first()
+    )
+    return None if row is None else dict(row["summary"])
+
+
 def already_committed(spark: SparkSession, table: str, stream: str, batch_id: int) -> bool:
     last = last_committed_batch(spark, table, stream)
     return last is not None and last >= batch_id

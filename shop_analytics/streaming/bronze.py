@@ -36,6 +36,7 @@ from shop_analytics.streaming.batch_markers import (
     CheckpointBatchWriter,
     LazyBatchWriter,
     already_committed,
+    committed_summary,
     marked,
 )
 from shop_analytics.streaming.checkpoint import next_batch_may_replay
@@ -89,8 +90,19 @@ DEAD_LETTER_COLUMNS: tuple[tuple[str, str], ...] = (
 DEAD_LETTER_PARTITIONING = "kafka_topic, days(kafka_timestamp)"
 
 
+KAFKA_COLUMNS = (
+    "kafka_key",
+    "kafka_value",
+    "kafka_topic",
+    "kafka_partition",
+    "kafka_offset",
+    "kafka_timestamp",
+    "ingested_at",
+)
+
+
 def kafka_columns(kafka_records: DataFrame) -> DataFrame:
-    """Kafka source columns → named coordinates plus the ingest time."""
+    """Kafka source columns → named coordinates plus the ingest time (``KAFKA_COLUMNS``)."""
     return kafka_records.select(
         F.col("key").alias("kafka_key"),
         F.col("value").alias("kafka_value"),
@@ -311,6 +323,14 @@ FETCH_MAX_WAIT_MS = 20
 
 _CONNECT_START_LOCK = threading.Lock()
 
+# The schema ids a main bronze append decoded with (comma-separated), how a replay splits alike.
+SCHEMA_IDS_PROPERTY = "shop.schema-ids"
+
+
+def _ids_text(schemas: dict[int, str]) -> str:
+    return ",".join(str(i) for i in sorted(schemas))
+
+
 # Snapshot-summary keys of a batch's own figures (beside the stream and batch markers).
 ROWS_IN_PROPERTY = "shop.rows-in"
 REASONS_PROPERTY = "shop.dead-letter-by-reason"
@@ -386,9 +406,18 @@ class BronzeBatchWriter:
     rejects (a second pass, over what the first found).
     """
 
-    def __init__(self, request: IngestRequest, stream_id: str, attempt: str = "", may_replay: bool = True) -> None:
+    def __init__(
+        self,
+        request: IngestRequest,
+        stream_id: str,
+        subject_schemas: dict[int, str],
+        attempt: str = "",
+        may_replay: bool = True,
+    ) -> None:
         self.request = request
         self.stream_id = stream_id
+        # The schemas the batches arrive classified with (``classify`` in the query's plan).
+        self.subject_schemas = subject_schemas
         self.attempt = attempt
         # False when the checkpoint showed no batch to run again before the query started
         # (``next_batch_may_replay``): then no batch of this start can be in a table yet.
@@ -409,6 +438,7 @@ class BronzeBatchWriter:
         return self._schemas
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        """Write one micro-batch: ``batch`` is ``classify``'d with ``subject_schemas`` already."""
         started = time.monotonic()
         started_at = time.time()
         spark = batch.sparkSession
@@ -416,10 +446,7 @@ class BronzeBatchWriter:
         if remote and self.request.linger is not None:
             _check_lease(self.request)
         bronze, dead_letter = self.request.table, self.request.dead_letter_table
-        # The topic's own schema versions decode nearly every record without a pass over the
-        # batch to collect its ids; ids outside the subject are looked up after (below).
-        schemas = self.schemas.for_subject(f"{self.request.topic}-value")
-        classified = classify(batch, schemas)
+        schemas, classified = self._as_first_written(spark, batch, batch_id)
         written: dict[str, int] = {}
         skipped: list[str] = []
         cached: list[DataFrame] = []
@@ -430,14 +457,14 @@ class BronzeBatchWriter:
                 counts = BatchCounts.of(bronze_candidates(classified).agg(*count_columns()).first())
                 self._append(
                     spark, bronze, self.stream_id, bronze_rows(classified), batch_id, counts.good,
-                    self._figures(counts, started_at), written, skipped,
+                    {**self._figures(counts, started_at), SCHEMA_IDS_PROPERTY: _ids_text(schemas)}, written, skipped,
                 )  # fmt: skip
             else:
                 observation = Observation(f"bronze-{uuid.uuid4().hex}")
                 observed = bronze_candidates(classified).observe(observation, *count_columns())
                 if self._append(
                     spark, bronze, self.stream_id, good_rows(observed), batch_id, None,
-                    {ATTEMPT_PROPERTY: self.attempt}, written, skipped,
+                    {ATTEMPT_PROPERTY: self.attempt, SCHEMA_IDS_PROPERTY: _ids_text(schemas)}, written, skipped,
                 ):  # fmt: skip
                     counts = BatchCounts.of(observation.get)
                     written[bronze] = counts.good
@@ -469,6 +496,27 @@ class BronzeBatchWriter:
             )
         )
 
+    def _as_first_written(
+        self, spark: SparkSession, batch: DataFrame, batch_id: int
+    ) -> tuple[dict[int, str], DataFrame]:
+        """The schemas to split ``batch`` with, and the batch classified with them.
+
+        A replayed batch must split as it did when first written: its main bronze append is
+        skipped when committed, and the rows of ids outside that append's schemas go to the
+        ``OTHER_SUBJECTS`` append. The subject may have gained a version since (a lingering
+        query keeps the versions of its start), so a replay reclassifies with the schema ids
+        the committed append names (``SCHEMA_IDS_PROPERTY``).
+        """
+        schemas = self.subject_schemas
+        if not self.may_replay or (self.request.table, self.stream_id) in self._up_to_date:
+            return schemas, batch
+        summary = committed_summary(spark, self.request.table, self.stream_id, batch_id)
+        written_ids = (summary or {}).get(SCHEMA_IDS_PROPERTY)
+        if written_ids is None or _ids_text(schemas) == written_ids:
+            return schemas, batch
+        schemas = self.schemas.resolve(int(i) for i in written_ids.split(",") if i)
+        return schemas, classify(batch.select(*KAFKA_COLUMNS), schemas)
+
     def _other_subjects(
         self,
         spark: SparkSession,
@@ -492,7 +540,7 @@ class BronzeBatchWriter:
         more = self.schemas.resolve([r["schema_id"] for r in unknown.select("schema_id").distinct().collect()])
         if not more:
             return classified, counts
-        reclassified = classify(batch, {**schemas, **more}).persist()
+        reclassified = classify(batch.select(*KAFKA_COLUMNS), {**schemas, **more}).persist()
         cached.append(reclassified)
         counts = BatchCounts.of(bronze_candidates(reclassified).agg(*count_columns()).first())
         extra = bronze_rows(reclassified.where(F.col("schema_id").isin(list(more))))
@@ -580,9 +628,14 @@ def _ingest_topic(
     # Read before start(), which plans the first batch: a batch planned and not committed by
     # an earlier run is the only one whose writes can already be in the tables.
     may_replay = next_batch_may_replay(request.checkpoint)
+    # The topic's own schema versions decode nearly every record without a pass over a batch
+    # to collect its ids; ids outside them are looked up by id in the batch (OTHER_SUBJECTS).
+    # Classified in the query's plan, once per start rather than once per batch (building the
+    # plan cost about 0.1 s a batch); a version registered while a query lingers is such an id.
+    subject_schemas = WriterSchemas(request.registry_url).for_subject(f"{request.topic}-value")
 
     def batch_writer(stream_id: str) -> BronzeBatchWriter:
-        return BronzeBatchWriter(request, stream_id, attempt, may_replay)
+        return BronzeBatchWriter(request, stream_id, subject_schemas, attempt, may_replay)
 
     writer: LazyBatchWriter | CheckpointBatchWriter
     if remote:
@@ -590,7 +643,7 @@ def _ingest_topic(
     else:
         writer = LazyBatchWriter(request.topic, batch_writer)
     stream_writer = (
-        kafka_columns(source)
+        classify(kafka_columns(source), subject_schemas)
         .writeStream.foreachBatch(writer)
         .option("checkpointLocation", request.checkpoint)
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")

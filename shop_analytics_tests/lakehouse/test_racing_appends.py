@@ -6,13 +6,13 @@ run's record to a table that does not exist yet, released at once by a barrier.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pyiceberg.catalog.sql import SqlCatalog
 
 from shop_analytics.ops.ingest_runs import IngestRunRecord, append_ingest_runs
+from shop_analytics_tests.lakehouse.racing import run_at_once
 
 WRITERS = 6
 
@@ -29,21 +29,7 @@ def test_runs_that_end_together_all_record_their_row(tmp_path: Path) -> None:
     catalog = SqlCatalog(
         "race", uri=f"sqlite:///{tmp_path / 'catalog.db'}", warehouse=f"file://{tmp_path / 'warehouse'}"
     )
-    start = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            append_ingest_runs(catalog, [_record(index)], table="ops.race_runs")
-        except BaseException as exc:  # collected for the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_at_once(WRITERS, lambda index: append_ingest_runs(catalog, [_record(index)], table="ops.race_runs"))
     assert not errors, errors
     rows = catalog.load_table("ops.race_runs").scan().to_arrow()
     assert sorted(rows.column("run_id").to_pylist()) == sorted(f"run-{i}" for i in range(WRITERS))

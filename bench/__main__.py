@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shutil
 import socket
 import sys
 import tempfile
@@ -69,10 +70,20 @@ def main(argv: list[str] | None = None) -> int:
                 module = importlib.import_module(f"bench.{name}_bench")
                 result = module.run(env)
                 path = write_result(result)
-                print(json.dumps({"figures": result.figures, "baseline": result.baseline, "ratio": round(result.ratio, 3)}, indent=2))
+                print(
+                    json.dumps(
+                        {"figures": result.figures, "baseline": result.baseline, "ratio": round(result.ratio, 3)},
+                        indent=2,
+                    )
+                )
                 print(f"-> {path.relative_to(BENCH_DIR.parent)}", flush=True)
         finally:
             services.down(settings)
+            # The platform folder goes with the temporary folder: keep the services' logs.
+            kept = Path(tempfile.gettempdir()) / "shop-bench-logs"
+            kept.mkdir(exist_ok=True)
+            for log in settings.run_dir.glob("*.log"):
+                shutil.copy(log, kept / log.name)
     return 0
 
 

@@ -174,6 +174,22 @@ def _run_records(instance: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _cold_start_timeline(instance: Any, since: float, runs: int = 2) -> list[list[Any]]:
+    """Seconds after the simulator started and message, of the first ``runs`` bronze runs'
+    log lines: where the first rows' wait goes (run launch, table checks, query starts)."""
+    records = sorted(
+        (r for r in instance.get_run_records() if r.dagster_run.job_name == "bronze_ingest_job"),
+        key=lambda r: r.create_timestamp.timestamp(),
+    )[:runs]
+    timeline: list[list[Any]] = []
+    for number, record in enumerate(records, start=1):
+        timeline.append([round(record.create_timestamp.timestamp() - since, 1), f"run {number} created"])
+        for entry in instance.all_logs(record.dagster_run.run_id):
+            message = entry.user_message or (entry.dagster_event.event_type_value if entry.dagster_event else "")
+            timeline.append([round(entry.timestamp - since, 1), f"run {number}: {message[:200]}"])
+    return sorted(timeline, key=lambda item: item[0])
+
+
 def _dagster_loop(env: BenchEnv, catalog: SqlCatalog) -> dict[str, Any]:
     dagster_home = env.work_dir / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -232,6 +248,7 @@ def _dagster_loop(env: BenchEnv, catalog: SqlCatalog) -> dict[str, Any]:
             round(statistics.median(r["start"] - r["created"] for r in bronze_runs), 2) if bronze_runs else None
         ),
         "first_row_visible_after_s": round(first - started, 1) if first else None,
+        "cold_start_timeline": _cold_start_timeline(instance, started),
     }
 
 

@@ -664,10 +664,18 @@ def _ingest_topic(
         # side by side once started. A lingering query also keeps the next start waiting (a
         # while) for its first batch: worker starts cost seconds of CPU, and the callers start
         # the largest backlog first, so live rows land before the small topics compete.
+        asked = time.monotonic()
         with _CONNECT_START_LOCK:
+            locked = time.monotonic()
             query = stream_writer.start()
+            begun = time.monotonic()
             if request.linger is not None:
                 _await_first_batch(query, lease)
+        # Where a cold start's seconds go (shown in the run's log; the freshness bench reads it).
+        progress(
+            f"{request.topic}: query started after {locked - asked:.1f} s waiting for the start lock, "
+            f"{begun - locked:.1f} s in start(), {time.monotonic() - begun:.1f} s to its first batch"
+        )
     else:
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):

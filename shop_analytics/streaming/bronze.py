@@ -39,7 +39,7 @@ from shop_analytics.streaming.batch_markers import (
     committed_summary,
     marked,
 )
-from shop_analytics.streaming.checkpoint import next_batch_may_replay
+from shop_analytics.streaming.checkpoint import local_folder, next_batch_may_replay
 from shop_analytics.streaming.registry_schemas import WriterSchemas
 
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -223,9 +223,8 @@ class Linger:
 
 def lease_path(checkpoint: str) -> Path | None:
     """The lease file of a lingering query's checkpoint; None where it is not a local folder."""
-    if "://" in checkpoint and not checkpoint.startswith("file:"):
-        return None
-    return Path(checkpoint.removeprefix("file://").removeprefix("file:").rstrip("/") + ".lease")
+    folder = local_folder(checkpoint)
+    return None if folder is None else folder.with_name(folder.name + ".lease")
 
 
 def linger_verdict(
@@ -423,12 +422,13 @@ class BronzeBatchWriter:
         # (``next_batch_may_replay``): then no batch of this start can be in a table yet.
         self.may_replay = may_replay
         self._schemas: WriterSchemas | None = None  # made where the batches run
-        # (table, stream) pairs known to hold every batch this query start has seen so far.
-        # Only a query start's first batch can be a replay (the one in flight when an earlier
-        # run died): Spark refuses a second query on the same checkpoint (its offset log is
-        # written with create-if-absent), so after the first batch no one else writes this
-        # stream and the snapshot lookups of ``already_committed`` are asked once per pair.
-        self._up_to_date: set[tuple[str, str]] = set()
+        # (table, stream) → (the first batch id this query start wrote or skipped there,
+        # whether that batch was committed there already). Only a query start's first batch
+        # can be a replay (the one in flight when an earlier run died): Spark refuses a second
+        # query on the same checkpoint (its offset log is written with create-if-absent), so
+        # after the first batch no one else writes this stream, and the table's snapshots are
+        # looked up once per pair and start.
+        self._first_batch: dict[tuple[str, str], tuple[int, bool]] = {}
         self.stats: list[BatchStats] = []
 
     @property
@@ -508,9 +508,11 @@ class BronzeBatchWriter:
         the committed append names (``SCHEMA_IDS_PROPERTY``).
         """
         schemas = self.subject_schemas
-        if not self.may_replay or (self.request.table, self.stream_id) in self._up_to_date:
+        key = (self.request.table, self.stream_id)
+        if not self.may_replay or key in self._first_batch:
             return schemas, batch
         summary = committed_summary(spark, self.request.table, self.stream_id, batch_id)
+        self._first_batch[key] = (batch_id, summary is not None)  # the main append asks no more
         written_ids = (summary or {}).get(SCHEMA_IDS_PROPERTY)
         if written_ids is None or _ids_text(schemas) == written_ids:
             return schemas, batch
@@ -574,14 +576,22 @@ class BronzeBatchWriter:
         """Append ``frame`` once per (stream, batch); ``count`` None: not known before writing."""
         if count == 0:
             return False
-        if self.may_replay and (table, stream) not in self._up_to_date:
-            if already_committed(spark, table, stream, batch_id):
-                skipped.append(table)  # a replay: this table already has the batch
-                return False
-            self._up_to_date.add((table, stream))
+        if self._committed_already(spark, table, stream, batch_id):
+            skipped.append(table)  # a replay: this table already has the batch
+            return False
         marked(frame.writeTo(table), stream, batch_id, **figures).append()
         written[table] = written.get(table, 0) + (count or 0)
         return True
+
+    def _committed_already(self, spark: SparkSession, table: str, stream: str, batch_id: int) -> bool:
+        """Whether ``table`` has this stream's ``batch_id`` (only ever true of a start's first batch)."""
+        if not self.may_replay:
+            return False
+        key = (table, stream)
+        if key not in self._first_batch:
+            self._first_batch[key] = (batch_id, already_committed(spark, table, stream, batch_id))
+        first_id, committed = self._first_batch[key]
+        return committed and batch_id == first_id
 
 
 def ingest_topic(

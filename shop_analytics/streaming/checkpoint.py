@@ -12,9 +12,21 @@ import json
 from pathlib import Path
 
 
+def local_folder(checkpoint: str | Path) -> Path | None:
+    """The folder of ``checkpoint`` on this machine (a path or a ``file:`` URI); None where
+    it is elsewhere (an object store such as ``s3://``)."""
+    text = str(checkpoint)
+    if "://" in text and not text.startswith("file:"):
+        return None
+    return Path(text.removeprefix("file://").removeprefix("file:"))
+
+
 def committed_offsets(checkpoint: str | Path, topic: str) -> dict[int, int]:
-    """Next offset to read per partition of ``topic``, or {} if nothing was committed yet."""
-    root = Path(str(checkpoint).removeprefix("file://"))
+    """Next offset to read per partition of ``topic``, or {} if nothing was committed yet
+    (or the checkpoint is not a local folder, which this reader cannot list)."""
+    root = local_folder(checkpoint)
+    if root is None:
+        return {}
     commits = _batch_ids(root / "commits")
     if not commits:
         return {}
@@ -37,10 +49,9 @@ def next_batch_may_replay(checkpoint: str | Path) -> bool:
     can find its writes already in a table. True also when the checkpoint is not a local
     folder (an object store), where the caller then looks the batch up in the tables.
     """
-    text = str(checkpoint)
-    if "://" in text and not text.startswith("file:"):
+    root = local_folder(checkpoint)
+    if root is None:
         return True
-    root = Path(text.removeprefix("file://").removeprefix("file:"))
     offsets = _batch_ids(root / "offsets")
     return bool(offsets) and max(offsets) > max(_batch_ids(root / "commits"), default=-1)
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from shop_analytics.streaming.checkpoint import committed_offsets, next_batch_may_replay
+from shop_analytics.streaming.bronze import lease_path
+from shop_analytics.streaming.checkpoint import committed_offsets, local_folder, next_batch_may_replay
 
 
 def _write_batch(root: Path, batch: int, offsets_line: str, committed: bool) -> None:
@@ -40,3 +41,14 @@ def test_only_a_planned_uncommitted_batch_may_replay(tmp_path: Path) -> None:
     assert next_batch_may_replay(first)
     # An object store is not listed here: the caller must look the batch up.
     assert next_batch_may_replay("s3://bucket/checkpoints/t")
+
+
+def test_local_folder_reads_paths_and_file_uris_only(tmp_path: Path) -> None:
+    for spelled in (tmp_path, str(tmp_path), f"file://{tmp_path}", f"file:{tmp_path}"):
+        assert local_folder(spelled) == tmp_path
+    assert local_folder("s3://bucket/checkpoints/t") is None
+    assert committed_offsets("s3://bucket/checkpoints/t", "t") == {}  # not listable from here
+    # The lease sits beside the checkpoint folder, however the folder is spelled.
+    assert lease_path(f"file://{tmp_path}/cp/") == tmp_path / "cp.lease"
+    assert lease_path(str(tmp_path / "cp")) == tmp_path / "cp.lease"
+    assert lease_path("s3://bucket/checkpoints/t") is None

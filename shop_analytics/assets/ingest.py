@@ -36,6 +36,7 @@ from shop_analytics.streaming.bronze import (
     ingest_topic,
 )
 from shop_analytics.streaming.checkpoint import committed_offsets
+from shop_analytics.streaming.start_order import StartOrder
 
 COMMITTED_OFFSETS_KEY = "kafka_committed_offsets"
 
@@ -150,6 +151,7 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
             )
         # Queries start one at a time over Connect: the largest backlog first.
         runs.sort(key=lambda r: -r.lag_at_start)
+        start_order = StartOrder([r.stream.topic for r in runs])
         session = ingest_spark.spark_session
         # Tables first, one after another: concurrent CREATE NAMESPACE/TABLE calls race in the
         # catalog; the concurrent appends that follow are what Iceberg's commits handle.
@@ -169,7 +171,9 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 linger=linger,
             )
             try:
-                result = ingest_topic(session, request, context.log.info, tables_ready=True, stop=stopping)
+                result = ingest_topic(
+                    session, request, context.log.info, tables_ready=True, stop=stopping, start_order=start_order
+                )
                 return replace(run, result=result)
             except Exception as exc:  # reported below, after the other streams
                 return replace(run, error=exc)

@@ -16,6 +16,7 @@ snapshot summary and a replayed batch skips the tables that already have it (see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -41,6 +42,7 @@ from shop_analytics.streaming.batch_markers import (
 )
 from shop_analytics.streaming.checkpoint import local_folder, next_batch_may_replay
 from shop_analytics.streaming.registry_schemas import WriterSchemas
+from shop_analytics.streaming.start_order import StartOrder
 
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "string"),
@@ -601,15 +603,24 @@ def ingest_topic(
     *,
     tables_ready: bool = False,
     stop: threading.Event | None = None,
+    start_order: StartOrder | None = None,
 ) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze
     (with ``request.linger``: and on, until records stop arriving). ``progress`` gets a line
     about a lingering query now and then; ``tables_ready``: the caller ran ``ensure_tables``;
-    ``stop``: set by the caller to end a lingering query early (between batches)."""
-    with session_functions(spark):
-        if not tables_ready:
-            ensure_tables(spark, request.table, request.dead_letter_table)
-        return _ingest_topic(spark, request, progress or (lambda _line: None), stop or threading.Event())
+    ``stop``: set by the caller to end a lingering query early (between batches);
+    ``start_order``: the order in which the caller's queries take turns to start over Spark
+    Connect (the topic's turn is passed on however this call ends)."""
+    try:
+        with session_functions(spark):
+            if not tables_ready:
+                ensure_tables(spark, request.table, request.dead_letter_table)
+            return _ingest_topic(
+                spark, request, progress or (lambda _line: None), stop or threading.Event(), start_order
+            )
+    finally:
+        if start_order is not None:
+            start_order.done(request.topic)
 
 
 # How long a Connect query start keeps the next one waiting for its first batch.
@@ -617,7 +628,11 @@ FIRST_BATCH_WAIT_S = 20.0
 
 
 def _ingest_topic(
-    spark: SparkSession, request: IngestRequest, progress: Callable[[str], None], stop: threading.Event
+    spark: SparkSession,
+    request: IngestRequest,
+    progress: Callable[[str], None],
+    stop: threading.Event,
+    start_order: StartOrder | None,
 ) -> IngestResult:
     started = time.monotonic()
     source = (
@@ -673,9 +688,11 @@ def _ingest_topic(
         # ("Python worker failed to connect back"). One start at a time; the queries still run
         # side by side once started. A lingering query also keeps the next start waiting (a
         # while) for its first batch: worker starts cost seconds of CPU, and the callers start
-        # the largest backlog first, so live rows land before the small topics compete.
+        # the largest backlog first (``start_order``: a lock alone lets waiting threads in at
+        # random), so live rows land before the small topics compete.
         asked = time.monotonic()
-        with _CONNECT_START_LOCK:
+        turn = start_order.turn(request.topic) if start_order is not None else contextlib.nullcontext()
+        with turn, _CONNECT_START_LOCK:
             locked = time.monotonic()
             query = stream_writer.start()
             begun = time.monotonic()
@@ -683,7 +700,7 @@ def _ingest_topic(
                 _await_first_batch(query, lease)
         # Where a cold start's seconds go (shown in the run's log; the freshness bench reads it).
         progress(
-            f"{request.topic}: query started after {locked - asked:.1f} s waiting for the start lock, "
+            f"{request.topic}: query started after {locked - asked:.1f} s waiting for its turn, "
             f"{begun - locked:.1f} s in start(), {time.monotonic() - begun:.1f} s to its first batch"
         )
     else:

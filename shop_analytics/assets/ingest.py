@@ -32,7 +32,6 @@ from shop_analytics.streaming.bronze import (
     IngestRequest,
     IngestResult,
     Linger,
-    ensure_tables,
     ingest_topic,
 )
 from shop_analytics.streaming.checkpoint import committed_offsets
@@ -153,10 +152,6 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
         runs.sort(key=lambda r: -r.lag_at_start)
         start_order = StartOrder([r.stream.topic for r in runs])
         session = ingest_spark.spark_session
-        # Tables first, one after another: concurrent CREATE NAMESPACE/TABLE calls race in the
-        # catalog; the concurrent appends that follow are what Iceberg's commits handle.
-        for i, run in enumerate(runs):
-            ensure_tables(session, run.table, ingest.dead_letter_table_name if i == 0 else None)
 
         def one(run: _StreamRun) -> _StreamRun:
             request = IngestRequest(
@@ -171,9 +166,7 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 linger=linger,
             )
             try:
-                result = ingest_topic(
-                    session, request, context.log.info, tables_ready=True, stop=stopping, start_order=start_order
-                )
+                result = ingest_topic(session, request, context.log.info, stop=stopping, start_order=start_order)
                 return replace(run, result=result)
             except Exception as exc:  # reported below, after the other streams
                 return replace(run, error=exc)

@@ -121,7 +121,7 @@ def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
 
     ``writer_schemas`` holds the schema of every id the registry knows among the records' ids.
     """
-    decoded = confluent_avro.decode(confluent_avro.with_frame(records), writer_schemas)
+    decoded = confluent_avro.decode(confluent_avro.with_frame(records, known_ids=writer_schemas), writer_schemas)
     return decoded.withColumn("reason", confluent_avro.rejection_reason(writer_schemas))
 
 

@@ -9,7 +9,7 @@ topic) are read as written. Every record leaves here either decoded or with a re
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import fastavro
 import fastavro.schema
@@ -28,14 +28,24 @@ ENVELOPE_FIELDS = ("event_id", "event_type", "event_time")
 HEADER_BYTES = 5
 
 
-def with_frame(records: DataFrame, value: str = "kafka_value") -> DataFrame:
-    """Add ``schema_id`` (null unless the value is Confluent-framed) and ``avro_body``."""
+def with_frame(records: DataFrame, value: str = "kafka_value", known_ids: Iterable[int] = ()) -> DataFrame:
+    """Add ``schema_id`` (null unless the value is Confluent-framed) and ``avro_body``.
+
+    ``known_ids``: the ids most records are expected to carry. Their 5-byte headers are
+    compared as bytes; only other values have the id parsed out of them (hex, then base
+    conversion: two strings per record, about 0.1 s per 250k records). Same result either way.
+    """
     raw = F.col(value)
     framed = raw.isNotNull() & (F.length(raw) > HEADER_BYTES - 1) & (F.substring(raw, 1, 1) == F.lit(b"\x00"))
-    schema_id = F.conv(F.hex(F.substring(raw, 2, 4)), 16, 10).cast("int")
+    parsed = F.when(framed, F.conv(F.hex(F.substring(raw, 2, 4)), 16, 10).cast("int"))
+    header = F.substring(raw, 1, HEADER_BYTES)
+    schema_id: Column | None = None
+    for known in sorted(set(known_ids)):
+        is_known = header == F.lit(b"\x00" + known.to_bytes(HEADER_BYTES - 1, "big"))
+        schema_id = F.when(is_known, F.lit(known)) if schema_id is None else schema_id.when(is_known, F.lit(known))
     return records.withColumns(
         {
-            "schema_id": F.when(framed, schema_id),
+            "schema_id": parsed if schema_id is None else schema_id.otherwise(parsed),
             "avro_body": F.when(framed, F.expr(f"substring({value}, {HEADER_BYTES + 1})")),
         }
     )

@@ -64,6 +64,19 @@ def test_undecodable_records_are_dead_lettered_with_their_reason(batch) -> None:
     assert reasons[2][1].startswith("value of 30 bytes starting 0x7B")
 
 
+@pytest.mark.parametrize("known_ids", [(), (1,), (2, 99, 1), (7,)])
+def test_known_headers_give_the_same_schema_ids_as_parsing(spark, batch, known_ids) -> None:
+    # Id 1's bytes after a magic byte that is not 0: not framed, known id or not.
+    wrong_magic = spark.createDataFrame(
+        [(b"key", b"\x01\x00\x00\x00\x01body", "shop.clicks", 0, 6, None, None)], batch.schema
+    )
+    records = batch.unionByName(wrong_magic)
+    parsed = {r.kafka_offset: r.schema_id for r in confluent_avro.with_frame(records).collect()}
+    assert parsed == {0: 1, 1: 2, 2: None, 3: 99, 4: 1, 5: None, 6: None}
+    compared = confluent_avro.with_frame(records, known_ids=known_ids).collect()
+    assert {r.kafka_offset: r.schema_id for r in compared} == parsed
+
+
 def test_nothing_is_lost_between_the_two_outputs(batch) -> None:
     good, dead = split_batch(batch, {1: json.dumps(V1)})
     assert good.count() + dead.count() == batch.count()

@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             services.down(settings)
             # The platform folder goes with the temporary folder: keep the services' logs.
-            kept = Path(tempfile.gettempdir()) / "shop-bench-logs"
-            kept.mkdir(exist_ok=True)
+            kept = Path(tempfile.gettempdir()) / "shop-bench-logs" / "-".join(names)
+            kept.mkdir(parents=True, exist_ok=True)
             for log in settings.run_dir.glob("*.log"):
                 shutil.copy(log, kept / log.name)
     return 0

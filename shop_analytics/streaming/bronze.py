@@ -17,6 +17,7 @@ snapshot summary and a replayed batch skips the tables that already have it (see
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import threading
 import time
@@ -104,7 +105,8 @@ KAFKA_COLUMNS = (
 
 
 def kafka_columns(kafka_records: DataFrame) -> DataFrame:
-    """Kafka source columns → named coordinates plus the ingest time (``KAFKA_COLUMNS``)."""
+    """Kafka source columns → named coordinates (``KAFKA_COLUMNS`` but the ingest time, which
+    ``with_ingest_time`` adds per micro-batch)."""
     return kafka_records.select(
         F.col("key").alias("kafka_key"),
         F.col("value").alias("kafka_value"),
@@ -112,8 +114,20 @@ def kafka_columns(kafka_records: DataFrame) -> DataFrame:
         F.col("partition").cast("int").alias("kafka_partition"),
         F.col("offset").cast("bigint").alias("kafka_offset"),
         F.col("timestamp").alias("kafka_timestamp"),
-        F.current_timestamp().alias("ingested_at"),
     )
+
+
+def with_ingest_time(records: DataFrame, at: float) -> DataFrame:
+    """``records`` with ``ingested_at`` = ``at`` (epoch seconds), kept out of generated code.
+
+    Spark writes timestamp literals into the code it generates (``current_timestamp()`` in a
+    streaming plan becomes one per micro-batch), so a plan holding the batch's time compiles
+    its stages again every batch: 2 classes a batch for bronze's decode, by Spark's
+    CodegenMetrics. An array literal is passed to the code by reference instead; read behind
+    a condition on a column, the optimizer cannot fold it back into a timestamp literal.
+    """
+    holder = F.array(F.lit(dt.datetime.fromtimestamp(at, dt.UTC)))
+    return records.withColumn("ingested_at", F.element_at(F.when(F.col("kafka_offset") >= 0, holder), 1))
 
 
 def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
@@ -447,6 +461,7 @@ class BronzeBatchWriter:
         started = time.monotonic()
         started_at = time.time()
         spark = batch.sparkSession
+        batch = with_ingest_time(batch, started_at)
         remote = is_remote_session(spark)
         if remote and self.request.linger is not None:
             _check_lease(self.request)

@@ -8,7 +8,7 @@ import fastavro
 import pytest
 
 from shop_analytics.streaming import confluent_avro
-from shop_analytics.streaming.bronze import BRONZE_COLUMNS, DEAD_LETTER_COLUMNS, split_batch
+from shop_analytics.streaming.bronze import BRONZE_COLUMNS, DEAD_LETTER_COLUMNS, split_batch, with_ingest_time
 from shop_analytics_tests.avro_frames import CLICK_SCHEMA, confluent_frame
 
 V1 = CLICK_SCHEMA
@@ -75,6 +75,23 @@ def test_known_headers_give_the_same_schema_ids_as_parsing(spark, batch, known_i
     assert parsed == {0: 1, 1: 2, 2: None, 3: 99, 4: 1, 5: None, 6: None}
     compared = confluent_avro.with_frame(records, known_ids=known_ids).collect()
     assert {r.kafka_offset: r.schema_id for r in compared} == parsed
+
+
+def test_each_batch_time_lands_without_compiling_the_plan_again(spark, batch) -> None:
+    compilations = spark._jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+    schemas = {1: json.dumps(V1), 2: json.dumps(V2)}
+
+    def ingested_at(at: float) -> set[dt.datetime]:
+        good, _ = split_batch(with_ingest_time(batch.drop("ingested_at"), at), schemas)
+        return {r.ingested_at.replace(tzinfo=dt.UTC) for r in good.collect()}
+
+    first = dt.datetime(2026, 11, 26, 12, 0, 0, 250000, tzinfo=dt.UTC)
+    assert ingested_at(first.timestamp()) == {first}  # also compiles the plan once
+    before = compilations.getCount()
+    later = first + dt.timedelta(seconds=5)
+    assert ingested_at(later.timestamp()) == {later}
+    # A timestamp literal would be written into the generated code and compile it again.
+    assert compilations.getCount() == before
 
 
 def test_nothing_is_lost_between_the_two_outputs(batch) -> None:

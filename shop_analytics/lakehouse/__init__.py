@@ -48,6 +48,10 @@ def create_table_if_missing(
     properties: dict[str, str] | None = None,
 ) -> None:
     """Create ``name``'s namespace and the format-v2 Iceberg table if they do not exist."""
+    # Asked on every ingest start: one lookup, where the IF NOT EXISTS statements below are
+    # two catalog round trips (about 0.5 s a table over Spark Connect).
+    if spark.catalog.tableExists(name):
+        return
     spec = ", ".join(f"`{column}` {kind}" for column, kind in columns)
     partitioned = f" PARTITIONED BY ({partitioning})" if partitioning else ""
     props = ", ".join(f"'{k}'='{v}'" for k, v in {"format-version": "2", **(properties or {})}.items())

@@ -325,10 +325,7 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str | None
             (dead_letter_table, DEAD_LETTER_COLUMNS, DEAD_LETTER_PARTITIONING, {"write.distribution-mode": "none"})
         )
     for name, columns, partitioning, properties in wanted:
-        # Every ingest start asks: one lookup where the IF NOT EXISTS statements are two
-        # catalog round trips each (about 0.5 s a topic over Spark Connect).
-        if not spark.catalog.tableExists(name):
-            create_table_if_missing(spark, name, columns, partitioning, properties)
+        create_table_if_missing(spark, name, columns, partitioning, properties)
     payload_type = spark.table(table).schema["payload"].dataType.simpleString()
     if payload_type != "binary":
         raise RuntimeError(
@@ -619,20 +616,19 @@ def ingest_topic(
     request: IngestRequest,
     progress: Callable[[str], None] | None = None,
     *,
-    tables_ready: bool = False,
     stop: threading.Event | None = None,
     start_order: StartOrder | None = None,
 ) -> IngestResult:
     """Read ``request.topic`` from its checkpointed position to its current end into bronze
     (with ``request.linger``: and on, until records stop arriving). ``progress`` gets a line
-    about a lingering query now and then; ``tables_ready``: the caller ran ``ensure_tables``;
+    about a lingering query now and then;
     ``stop``: set by the caller to end a lingering query early (between batches);
     ``start_order``: the order in which the caller's queries take turns to start over Spark
     Connect (the topic's turn is passed on however this call ends)."""
     try:
         with session_functions(spark):
             return _ingest_topic(
-                spark, request, progress or (lambda _line: None), stop or threading.Event(), start_order, tables_ready
+                spark, request, progress or (lambda _line: None), stop or threading.Event(), start_order
             )
     finally:
         if start_order is not None:
@@ -649,7 +645,6 @@ def _ingest_topic(
     progress: Callable[[str], None],
     stop: threading.Event,
     start_order: StartOrder | None,
-    tables_ready: bool,
 ) -> IngestResult:
     started = time.monotonic()
     source = (
@@ -713,8 +708,7 @@ def _ingest_topic(
         turn = start_order.turn(request.topic) if start_order is not None else contextlib.nullcontext()
         with turn, _CONNECT_START_LOCK:
             locked = time.monotonic()
-            if not tables_ready:
-                ensure_tables(spark, request.table, request.dead_letter_table)
+            ensure_tables(spark, request.table, request.dead_letter_table)
             ready = time.monotonic()
             query = stream_writer.start()
             begun = time.monotonic()
@@ -727,8 +721,7 @@ def _ingest_topic(
             f"{time.monotonic() - begun:.1f} s to its first batch"
         )
     else:
-        if not tables_ready:
-            ensure_tables(spark, request.table, request.dead_letter_table)
+        ensure_tables(spark, request.table, request.dead_letter_table)
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):
         writer.started(str(query.id))

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,10 @@ BRONZE_PARTITIONING = "days(event_time)"
 # (probed on 250k-record appends: about 0.15-0.2 s of 1.3 s per append): dictionaries pay off for none
 # of the unique columns (event_id, the payload) and zstd compresses the rest as small without
 # them; zstd level 1 is cheaper than the default 3 at the same size here; min/max statistics
-# of the payload, the key and event_id filter nothing (silver reads by event day).
-UNFILTERED_COLUMNS = ("event_id", "payload", "kafka_key")
+# of the payload, the key and event_id filter nothing (silver reads by event day), nor do the
+# topic's (one per bronze table) or the event type's (every file holds every type); computing
+# them compared every string value again (about 4% of the write's CPU samples, by JFR).
+UNFILTERED_COLUMNS = ("event_id", "payload", "kafka_key", "kafka_topic", "event_type")
 BRONZE_PROPERTIES = {
     "write.distribution-mode": "none",
     "parquet.enable.dictionary": "false",
@@ -139,30 +142,21 @@ def classify(records: DataFrame, writer_schemas: dict[int, str]) -> DataFrame:
     return decoded.withColumn("reason", confluent_avro.rejection_reason(writer_schemas))
 
 
-def bronze_candidates(classified: DataFrame) -> DataFrame:
-    """Every record of ``classify`` in bronze's columns, plus its ``reason``.
-
-    The frame the batch's counts are taken from: narrower than ``classified`` (no raw value,
-    no decoded struct), so what an observation makes Spark materialize per record is only
-    what bronze writes.
-    """
-    return classified.select(
-        "decoded.event_id",
-        "decoded.event_type",
-        "decoded.event_time",
-        F.col("avro_body").alias("payload"),
-        *(name for name, _ in BRONZE_COLUMNS[4:]),
-        "reason",
-    )
+def bronze_candidates(classified: DataFrame, columns: FrameColumns | None = None) -> DataFrame:
+    """Every record of ``classify`` in bronze's columns, plus its ``reason`` (what
+    ``count_columns`` counts)."""
+    return classified.select(*(columns or FrameColumns()).candidates)
 
 
-def good_rows(candidates: DataFrame) -> DataFrame:
+def good_rows(candidates: DataFrame, columns: FrameColumns | None = None) -> DataFrame:
     """The ``bronze_candidates`` rows without a reason, in bronze's columns."""
-    return candidates.where(F.col("reason").isNull()).select(*(name for name, _ in BRONZE_COLUMNS))
+    columns = columns or FrameColumns()
+    return candidates.where(columns.good).select(*columns.bronze)
 
 
-def bronze_rows(classified: DataFrame) -> DataFrame:
-    return good_rows(bronze_candidates(classified))
+def bronze_rows(classified: DataFrame, columns: FrameColumns | None = None) -> DataFrame:
+    columns = columns or FrameColumns()
+    return good_rows(bronze_candidates(classified, columns), columns)
 
 
 def dead_letter_rows(classified: DataFrame) -> DataFrame:
@@ -372,25 +366,84 @@ def filterable(classified: DataFrame) -> DataFrame:
 OTHER_SUBJECTS = "+other-subjects"
 
 
+# How far an event may be ahead of its Kafka timestamp and still count as the newest event.
+CLOCK_SKEW_MICROS = 300 * 1_000_000
+
+
+def _newest_event(event_time: str) -> Column:
+    """Newest good event that is not ahead of its arrival (epoch seconds): a future-dated
+    event (a broken clock, for silver to quarantine) would make the age negative."""
+    in_time = F.unix_micros(event_time) <= F.unix_micros("kafka_timestamp") + F.lit(CLOCK_SKEW_MICROS)
+    # Compared as microseconds: ``timestamp + INTERVAL`` goes through a zoned date-time per
+    # record. A double, since Observation hands back raw JVM values and a double reads the
+    # same through py4j as through a collected Row.
+    return F.max(F.when(F.col("reason").isNull() & in_time, F.col(event_time))).cast("double").alias("newest")
+
+
 def count_columns() -> list[Column]:
-    """A batch's figures as aggregates of ``bronze_candidates`` (usable in ``agg`` and ``observe``)."""
+    """A batch's figures as aggregates of ``bronze_candidates``, rejects by reason."""
     reason = F.col("reason")
     return [
         F.count(F.when(reason.isNull(), 1)).alias("good"),
         *(F.count(F.when(reason == code, 1)).alias(code) for code in confluent_avro.REASONS),
-        # Newest event that is not ahead of its arrival: a future-dated event (a broken clock,
-        # for silver to quarantine) would make the age negative.
-        F.max(
-            F.when(
-                reason.isNull() & (F.col("event_time") <= F.col("kafka_timestamp") + F.expr("INTERVAL 300 SECONDS")),
-                F.col("event_time"),
-            )
-        )
-        # Epoch seconds: Observation hands back raw JVM values, and a double reads the same
-        # through py4j as through a collected Row.
-        .cast("double")
-        .alias("newest"),
+        _newest_event("event_time"),
     ]
+
+
+def pass_columns() -> list[Column]:
+    """The figures observed on the write's own pass over ``classify``'d records: rows, rejects
+    (not why) and the newest event.
+
+    Three aggregates per record rather than ``count_columns``' six, on the path every record
+    takes; the reasons are counted over the rejects alone, when a batch has any
+    (``BatchCounts.of_pass``).
+    """
+    return [F.count(F.lit(1)).alias("rows"), F.count("reason").alias("rejected"), _newest_event("decoded.event_time")]
+
+
+def observed_values(observation: Observation, names: tuple[str, ...]) -> dict[str, Any]:
+    """``observation.get``, read by name: blocks until the observed batch has run.
+
+    pyspark 3.5's ``get`` walks the Java map through py4j, and the walk ends in a Java
+    exception that pyspark converts (a dozen class checks): about 60 py4j round trips, some
+    12 ms a batch. Reading each name is one round trip. ``_jo`` is pyspark 3.5's handle on
+    the JVM Observation (the version setup.py pins); streaming/test_batch_figures.py checks
+    the figures read through it.
+    """
+    values = observation._jo.getAsJava()
+    return {name: values.get(name) for name in names}
+
+
+class FrameColumns:
+    """The columns of a batch's frames, each built on first use and reused after.
+
+    Building a column from Python costs py4j round trips of about 0.2 ms each (for a name: a
+    lookup of Spark's functions class, the call, its place in a Java list); the frames of one
+    batch took about 300 of them, some 65 ms a batch (counted by py4j command on 300-record
+    batches). A writer keeps one of these for the batches of its query start.
+    """
+
+    @cached_property
+    def candidates(self) -> list[Column]:
+        decoded = [F.col(f"decoded.{name}") for name in confluent_avro.ENVELOPE_FIELDS]
+        kept = [F.col(name) for name, _ in BRONZE_COLUMNS[4:]]
+        return [*decoded, F.col("avro_body").alias("payload"), *kept, F.col("reason")]
+
+    @cached_property
+    def good(self) -> Column:
+        return F.col("reason").isNull()
+
+    @cached_property
+    def bronze(self) -> list[Column]:
+        return [F.col(name) for name, _ in BRONZE_COLUMNS]
+
+    @cached_property
+    def figures(self) -> list[Column]:
+        return count_columns()
+
+    @cached_property
+    def pass_figures(self) -> list[Column]:
+        return pass_columns()
 
 
 @dataclass
@@ -405,6 +458,18 @@ class BatchCounts:
         reasons = {code: int(values[code]) for code in confluent_avro.REASONS if values[code]}
         newest = values["newest"]
         return cls(int(values["good"]), reasons, float(newest) if newest is not None else None)
+
+    @classmethod
+    def of_pass(cls, values: dict[str, Any], rejects: DataFrame | None) -> BatchCounts:
+        """The figures of ``pass_columns``; ``rejects`` (the batch's rejected rows, None when it
+        has none) are grouped by reason."""
+        rejected = int(values["rejected"])
+        reasons: dict[str, int] = {}
+        if rejected:
+            assert rejects is not None, "a batch with rejects needs its rejected rows to count their reasons"
+            reasons = {row["reason"]: int(row["count"]) for row in rejects.groupBy("reason").count().collect()}
+        newest = values["newest"]
+        return cls(int(values["rows"]) - rejected, reasons, float(newest) if newest is not None else None)
 
     @property
     def rejected(self) -> int:
@@ -445,6 +510,7 @@ class BronzeBatchWriter:
         # after the first batch no one else writes this stream, and the table's snapshots are
         # looked up once per pair and start.
         self._first_batch: dict[tuple[str, str], tuple[int, bool]] = {}
+        self.columns = FrameColumns()
         self.stats: list[BatchStats] = []
 
     @property
@@ -467,33 +533,50 @@ class BronzeBatchWriter:
         written: dict[str, int] = {}
         skipped: list[str] = []
         cached: list[DataFrame] = []
+        rejects: DataFrame | None = None  # the batch's rejected rows, cached, once counted by reason
         try:
             if remote:
                 classified = classified.persist()
                 cached.append(classified)
-                counts = BatchCounts.of(bronze_candidates(classified).agg(*count_columns()).first())
+                counts = BatchCounts.of(bronze_candidates(classified, self.columns).agg(*self.columns.figures).first())
                 self._append(
-                    spark, bronze, self.stream_id, bronze_rows(classified), batch_id, counts.good,
+                    spark, bronze, self.stream_id, bronze_rows(classified, self.columns), batch_id, counts.good,
                     {**self._figures(counts, started_at), SCHEMA_IDS_PROPERTY: _ids_text(schemas)}, written, skipped,
                 )  # fmt: skip
             else:
                 observation = Observation(f"bronze-{uuid.uuid4().hex}")
-                observed = bronze_candidates(classified).observe(observation, *count_columns())
+                # Observed on the batch as the query's scan hands it over, so the projection and
+                # the filter that make its bronze rows run fused in one generated stage after
+                # the observation. Observed on the projected candidates instead, every record
+                # was copied once more (about 8% of a 300k-record ingest, A/B in one process).
+                observed = classified.observe(observation, *self.columns.pass_figures)
                 if self._append(
-                    spark, bronze, self.stream_id, good_rows(observed), batch_id, None,
+                    spark, bronze, self.stream_id, bronze_rows(observed, self.columns), batch_id, None,
                     {ATTEMPT_PROPERTY: self.attempt, SCHEMA_IDS_PROPERTY: _ids_text(schemas)}, written, skipped,
                 ):  # fmt: skip
-                    counts = BatchCounts.of(observation.get)
+                    figures = observed_values(observation, ("rows", "rejected", "newest"))
+                    if int(figures["rejected"]):
+                        # One more read of the batch, which the dead-letter append then reads
+                        # from the cache instead of decoding the batch again.
+                        rejects = filterable(classified).where(F.col("reason").isNotNull()).persist()
+                        cached.append(rejects)
+                    counts = BatchCounts.of_pass(figures, rejects)
                     written[bronze] = counts.good
                 else:  # a replay found bronze committed: count without writing
-                    counts = BatchCounts.of(bronze_candidates(classified).agg(*count_columns()).first())
+                    counts = BatchCounts.of(
+                        bronze_candidates(classified, self.columns).agg(*self.columns.figures).first()
+                    )
             if counts.rejected_by_reason.get(confluent_avro.UNKNOWN_SCHEMA_ID):
-                classified, counts = self._other_subjects(
-                    spark, batch, batch_id, classified, schemas, counts, started_at, written, skipped, cached
-                )
+                reclassified, counts = self._other_subjects(
+                    spark, batch, batch_id, rejects if rejects is not None else filterable(classified),
+                    classified, schemas, counts, started_at, written, skipped, cached,
+                )  # fmt: skip
+                if reclassified is not classified:  # classified with more schemas: fewer rejects
+                    classified, rejects = reclassified, None
             if counts.rejected:
+                rejected_rows = rejects if rejects is not None else filterable(classified)
                 self._append(
-                    spark, dead_letter, self.stream_id, dead_letter_rows(filterable(classified)), batch_id, counts.rejected,
+                    spark, dead_letter, self.stream_id, dead_letter_rows(rejected_rows), batch_id, counts.rejected,
                     self._figures(counts, started_at), written, skipped,
                 )  # fmt: skip
         finally:
@@ -541,6 +624,7 @@ class BronzeBatchWriter:
         spark: SparkSession,
         batch: DataFrame,
         batch_id: int,
+        rejects: DataFrame,
         classified: DataFrame,
         schemas: dict[int, str],
         counts: BatchCounts,
@@ -553,16 +637,17 @@ class BronzeBatchWriter:
 
         Those the registry knows decode into bronze, in an append of their own under the
         stream marker + ``OTHER_SUBJECTS``, so a replay finds each of the two bronze appends
-        of a batch by its own marker. Returns the batch classified with every known id.
+        of a batch by its own marker. ``rejects``: the batch's rows with a reason. Returns the
+        batch classified with every known id.
         """
-        unknown = filterable(classified).where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
+        unknown = rejects.where(F.col("reason") == confluent_avro.UNKNOWN_SCHEMA_ID)
         more = self.schemas.resolve([r["schema_id"] for r in unknown.select("schema_id").distinct().collect()])
         if not more:
             return classified, counts
         reclassified = classify(batch.select(*KAFKA_COLUMNS), {**schemas, **more}).persist()
         cached.append(reclassified)
-        counts = BatchCounts.of(bronze_candidates(reclassified).agg(*count_columns()).first())
-        extra = bronze_rows(reclassified.where(F.col("schema_id").isin(list(more))))
+        counts = BatchCounts.of(bronze_candidates(reclassified, self.columns).agg(*self.columns.figures).first())
+        extra = bronze_rows(reclassified.where(F.col("schema_id").isin(list(more))), self.columns)
         self._append(
             spark, self.request.table, self.stream_id + OTHER_SUBJECTS, extra, batch_id, extra.count(),
             self._figures(counts, started_at), written, skipped,

@@ -1,0 +1,93 @@
+"""A batch's figures from an in-process ingest: rows, rejects by reason, newest event.
+
+In-process, the write's own pass counts only rows and rejects (and the newest event); a
+batch with rejects counts them by reason over its rejected rows. These tests check the
+figures against what landed in the tables, on a real broker, registry and Iceberg.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Producer
+
+from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics_tests.avro_frames import confluent_frame
+from shop_analytics_tests.streaming.exactly_once_helpers import (
+    EVENT_TIME,
+    SCHEMA,
+    create_topic,
+    produce,
+    register_schema,
+)
+from shop_analytics_tests.streaming.test_exactly_once import BAD_EVERY, PARTITIONS, assert_exactly_once
+
+pytestmark = pytest.mark.integration
+
+
+def _request(platform: PlatformSettings, tmp_path: Path, topic: str, suffix: str) -> IngestRequest:
+    return IngestRequest(
+        bootstrap_servers=platform.kafka_bootstrap,
+        topic=topic,
+        table=f"figures.events_{suffix}",
+        dead_letter_table=f"figures.dead_letter_{suffix}",
+        checkpoint=str(tmp_path / "checkpoint"),
+        registry_url=platform.registry_url,
+        max_offsets_per_trigger=200,
+    )
+
+
+def test_rejects_are_counted_by_reason_as_they_landed_in_the_dead_letter(
+    platform: PlatformSettings, spark, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    topic = f"figures-{suffix}"
+    create_topic(platform.kafka_bootstrap, topic, PARTITIONS)
+    schema_id = register_schema(platform.registry_url, topic)
+    request = _request(platform, tmp_path, topic, suffix)
+    produced = produce(platform.kafka_bootstrap, topic, schema_id, per_partition=120, partitions=PARTITIONS,
+                       bad_every=BAD_EVERY, tag="figures")  # fmt: skip
+
+    result = ingest_topic(spark, request)
+
+    assert result.rows == len(produced.all) == 360
+    assert result.bronze_rows == len(produced.good)
+    assert result.dead_letter_rows == len(produced.bad)
+    landed = {
+        row["reason"]: row["count"]
+        for row in spark.table(request.dead_letter_table).groupBy("reason").count().collect()
+    }
+    assert result.dead_letter_by_reason() == landed
+    assert set(landed) == {"not_confluent_framed", "unknown_schema_id", "avro_decode_failed"}
+    for batch in result.batches:
+        assert sum(batch.dead_letter_by_reason.values()) == batch.dead_letter_rows > 0
+        assert batch.rows_in == batch.bronze_rows + batch.dead_letter_rows
+    assert_exactly_once(platform, topic, request.table, request.dead_letter_table, produced)
+
+
+def test_a_batch_without_rejects_has_none_and_its_newest_event_skips_future_ones(
+    platform: PlatformSettings, spark, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    topic = f"figures-clean-{suffix}"
+    create_topic(platform.kafka_bootstrap, topic, 1)
+    schema_id = register_schema(platform.registry_url, topic)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # Within the 300 s an event may run ahead of its arrival, and a broken clock's day ahead.
+    times = [EVENT_TIME, now + dt.timedelta(seconds=120), now + dt.timedelta(days=1)]
+    producer = Producer({"bootstrap.servers": platform.kafka_bootstrap})
+    for i, event_time in enumerate(times):
+        record = {"event_id": f"clean-{i}", "event_type": "page_view", "event_time": event_time, "page": "/"}
+        producer.produce(topic, value=confluent_frame(schema_id, SCHEMA, record), key=b"k", partition=0)
+    assert producer.flush(30) == 0
+
+    result = ingest_topic(spark, _request(platform, tmp_path, topic, suffix))
+
+    assert [(b.rows_in, b.bronze_rows, b.dead_letter_rows, b.dead_letter_by_reason) for b in result.batches] == [
+        (3, 3, 0, {})
+    ]
+    assert result.newest_event_time == (now + dt.timedelta(seconds=120)).timestamp()

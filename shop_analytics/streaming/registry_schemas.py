@@ -25,7 +25,12 @@ class WriterSchemas:
             if exc.http_status_code == 404:
                 return {}
             raise
-        ids = [self._client.get_version(subject, version).schema_id for version in versions]
+        ids = []
+        for version in versions:
+            # The version's reply holds its schema: no second request by id for it.
+            registered = self._client.get_version(subject, version)
+            self._remember(registered.schema_id, registered.schema.schema_type, registered.schema.schema_str)
+            ids.append(registered.schema_id)
         return self.resolve(ids)
 
     def resolve(self, schema_ids: Iterable[int]) -> dict[int, str]:
@@ -41,8 +46,11 @@ class WriterSchemas:
                     self._unknown.add(schema_id)
                     continue
                 raise
-            if schema.schema_type not in (None, "AVRO"):
-                self._unknown.add(schema_id)
-                continue
-            self._known[schema_id] = schema.schema_str
+            self._remember(schema_id, schema.schema_type, schema.schema_str)
         return {i: self._known[i] for i in schema_ids if i in self._known}
+
+    def _remember(self, schema_id: int, schema_type: str | None, schema_str: str) -> None:
+        if schema_type in (None, "AVRO"):
+            self._known[schema_id] = schema_str
+        else:  # not Avro: records carrying it cannot decode here
+            self._unknown.add(schema_id)

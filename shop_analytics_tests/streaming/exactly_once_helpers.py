@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -26,6 +27,7 @@ from pyiceberg.expressions import EqualTo
 
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.streaming.batch_markers import BATCH_PROPERTY, STREAM_PROPERTY
+from shop_analytics.streaming.bronze import IngestRequest
 from shop_analytics_tests.avro_frames import CLICK_SCHEMA, confluent_frame
 
 Coordinate = tuple[str, int, int]  # topic, partition, offset
@@ -45,6 +47,21 @@ def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"topic {topic} did not show {partitions} partitions in the metadata")
+
+
+def ingest_request(
+    settings: PlatformSettings, topic: str, tables: str, checkpoint: Path, **options: Any
+) -> IngestRequest:
+    """An ingest of ``topic`` on the platform into ``<tables>`` and ``<tables>_dead_letter``."""
+    return IngestRequest(
+        bootstrap_servers=settings.kafka_bootstrap,
+        topic=topic,
+        table=tables,
+        dead_letter_table=f"{tables}_dead_letter",
+        checkpoint=str(checkpoint),
+        registry_url=settings.registry_url,
+        **options,
+    )
 
 
 def register_schema(registry_url: str, topic: str) -> int:
@@ -99,8 +116,13 @@ def produce(
                 value, into = _malformed(i // bad_every % 3, schema_id, event_id), produced.bad
             else:
                 value, into = confluent_frame(schema_id, SCHEMA, _good_record(event_id)), produced.good
-            producer.produce(topic, value=value, key=event_id.encode(), partition=partition,
-                             on_delivery=functools.partial(delivered, into))
+            producer.produce(
+                topic,
+                value=value,
+                key=event_id.encode(),
+                partition=partition,
+                on_delivery=functools.partial(delivered, into),
+            )
             producer.poll(0)
     left = producer.flush(60)
     assert left == 0 and not errors, f"{left} records undelivered, errors: {errors[:3]}"
@@ -114,7 +136,10 @@ def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
     try:
         while True:
             try:
-                return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in range(partitions)}
+                return {
+                    p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+                    for p in range(partitions)
+                }
             except KafkaException as exc:
                 # Right after a broker restart a partition may not have its leader back yet.
                 error = exc.args[0]
@@ -142,7 +167,9 @@ def landed(cat: SqlCatalog, table: str, topic: str) -> list[Coordinate]:
         return []
     arrow = (
         cat.load_table(table)
-        .scan(row_filter=EqualTo("kafka_topic", topic), selected_fields=("kafka_topic", "kafka_partition", "kafka_offset"))
+        .scan(
+            row_filter=EqualTo("kafka_topic", topic), selected_fields=("kafka_topic", "kafka_partition", "kafka_offset")
+        )
         .to_arrow()
     )
     return list(
@@ -207,16 +234,27 @@ class IngestArgs:
     def command(self) -> list[str]:
         s = self.settings
         return [
-            sys.executable, "-m", "shop_analytics.streaming.ingest_main",
-            "--bootstrap", s.kafka_bootstrap,
-            "--registry-url", s.registry_url,
-            "--topic", self.topic,
-            "--table", self.table,
-            "--dead-letter-table", self.dead_letter_table,
-            "--checkpoint", str(self.checkpoint),
-            "--max-offsets-per-trigger", str(self.max_offsets_per_trigger),
-            "--state-dir", str(s.state_dir),
-            "--cache-dir", str(s.cache_dir),
+            sys.executable,
+            "-m",
+            "shop_analytics.streaming.ingest_main",
+            "--bootstrap",
+            s.kafka_bootstrap,
+            "--registry-url",
+            s.registry_url,
+            "--topic",
+            self.topic,
+            "--table",
+            self.table,
+            "--dead-letter-table",
+            self.dead_letter_table,
+            "--checkpoint",
+            str(self.checkpoint),
+            "--max-offsets-per-trigger",
+            str(self.max_offsets_per_trigger),
+            "--state-dir",
+            str(s.state_dir),
+            "--cache-dir",
+            str(s.cache_dir),
         ]
 
 

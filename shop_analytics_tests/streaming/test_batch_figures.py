@@ -21,6 +21,7 @@ from shop_analytics_tests.streaming.exactly_once_helpers import (
     EVENT_TIME,
     SCHEMA,
     create_topic,
+    ingest_request,
     produce,
     register_schema,
 )
@@ -30,14 +31,8 @@ pytestmark = pytest.mark.integration
 
 
 def _request(platform: PlatformSettings, tmp_path: Path, topic: str, suffix: str) -> IngestRequest:
-    return IngestRequest(
-        bootstrap_servers=platform.kafka_bootstrap,
-        topic=topic,
-        table=f"figures.events_{suffix}",
-        dead_letter_table=f"figures.dead_letter_{suffix}",
-        checkpoint=str(tmp_path / "checkpoint"),
-        registry_url=platform.registry_url,
-        max_offsets_per_trigger=200,
+    return ingest_request(
+        platform, topic, f"figures.events_{suffix}", tmp_path / "checkpoint", max_offsets_per_trigger=200
     )
 
 

@@ -29,6 +29,7 @@ from shop_analytics_tests.streaming.exactly_once_helpers import (
     catalog,
     create_topic,
     end_offsets,
+    ingest_request,
     landed,
     produce,
     register_schema,
@@ -58,13 +59,11 @@ def _request(platform: PlatformSettings, tmp_path: Path, prefix: str, linger: Li
     suffix = uuid.uuid4().hex[:8]
     topic = f"{prefix}-{suffix}"
     create_topic(platform.kafka_bootstrap, topic, PARTITIONS)
-    return IngestRequest(
-        bootstrap_servers=platform.kafka_bootstrap,
-        topic=topic,
-        table=f"linger.events_{prefix}_{suffix}",
-        dead_letter_table=f"linger.dead_letter_{prefix}_{suffix}",
-        checkpoint=str(tmp_path / "checkpoint"),
-        registry_url=platform.registry_url,
+    return ingest_request(
+        platform,
+        topic,
+        f"linger.events_{prefix}_{suffix}",
+        tmp_path / "checkpoint",
         max_offsets_per_trigger=500,
         linger=linger,
     )

@@ -8,18 +8,22 @@ figures against what landed in the tables, on a real broker, registry and Iceber
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from pathlib import Path
 
 import pytest
 from confluent_kafka import Producer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from shop_analytics.platform.settings import PlatformSettings
-from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics.streaming.batch_markers import STREAM_PROPERTY
+from shop_analytics.streaming.bronze import OTHER_SUBJECTS, IngestRequest, ingest_topic
 from shop_analytics_tests.avro_frames import confluent_frame
 from shop_analytics_tests.streaming.exactly_once_helpers import (
     EVENT_TIME,
     SCHEMA,
+    UNKNOWN_SCHEMA_ID,
     create_topic,
     ingest_request,
     produce,
@@ -86,3 +90,38 @@ def test_a_batch_without_rejects_has_none_and_its_newest_event_skips_future_ones
         (3, 3, 0, {})
     ]
     assert result.newest_event_time == (now + dt.timedelta(seconds=120)).timestamp()
+
+
+def test_ids_of_another_subject_land_in_an_append_of_their_own_and_the_rest_in_the_dead_letter(
+    platform: PlatformSettings, spark, tmp_path: Path
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    topic = f"figures-other-{suffix}"
+    create_topic(platform.kafka_bootstrap, topic, 1)
+    own = register_schema(platform.registry_url, topic)
+    other_schema = {**SCHEMA, "fields": [*SCHEMA["fields"], {"name": "referrer", "type": "string"}]}
+    registry = SchemaRegistryClient({"url": platform.registry_url, "timeout": 10})
+    elsewhere = registry.register_schema(f"elsewhere-{suffix}-value", Schema(json.dumps(other_schema), "AVRO"))
+    record = {"event_type": "page_view", "event_time": EVENT_TIME, "page": "/p"}
+    values = [confluent_frame(own, SCHEMA, {**record, "event_id": f"a{i}"}) for i in range(4)]
+    values += [
+        confluent_frame(elsewhere, other_schema, {**record, "event_id": f"b{i}", "referrer": "ads"}) for i in range(3)
+    ]
+    values += [b"not avro", confluent_frame(UNKNOWN_SCHEMA_ID, SCHEMA, {**record, "event_id": "c"})]
+    producer = Producer({"bootstrap.servers": platform.kafka_bootstrap})
+    for value in values:
+        producer.produce(topic, value=value, key=b"k", partition=0)
+    assert producer.flush(30) == 0
+    request = _request(platform, tmp_path, topic, suffix)
+
+    (batch,) = ingest_topic(spark, request).batches
+
+    assert (batch.rows_in, batch.bronze_rows, batch.dead_letter_rows) == (9, 7, 2)
+    assert batch.dead_letter_by_reason == {"not_confluent_framed": 1, "unknown_schema_id": 1}
+    landed = {r.event_id: r.schema_id for r in spark.table(request.table).select("event_id", "schema_id").collect()}
+    assert landed == {**{f"a{i}": own for i in range(4)}, **{f"b{i}": elsewhere for i in range(3)}}
+    streams = [r.summary[STREAM_PROPERTY] for r in spark.table(f"{request.table}.snapshots").collect()]
+    main = min(streams, key=len)
+    assert sorted(streams) == [main, main + OTHER_SUBJECTS]
+    reasons = sorted(r.reason for r in spark.table(request.dead_letter_table).select("reason").collect())
+    assert reasons == ["not_confluent_framed", "unknown_schema_id"]

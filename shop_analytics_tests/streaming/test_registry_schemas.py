@@ -26,11 +26,16 @@ def test_a_subjects_versions_come_with_their_schemas_and_unknown_ids_stay_out(pl
     assert len(set(ids)) == 2
 
     schemas = WriterSchemas(platform.registry_url)
+    asked_by_id: list[int] = []
+    by_id = schemas._client.get_schema
+    schemas._client.get_schema = lambda schema_id, *a, **kw: asked_by_id.append(schema_id) or by_id(schema_id, *a, **kw)
     found = schemas.for_subject(subject)
 
+    assert asked_by_id == []  # each version's reply held its schema
     assert sorted(found) == sorted(ids)
     for schema_id in ids:  # the same text the registry serves by id
         assert json.loads(found[schema_id]) == json.loads(client.get_schema(schema_id).schema_str)
     assert [f["name"] for f in json.loads(found[ids[1]])["fields"]][-1] == "referrer"
     assert schemas.for_subject(f"absent-{uuid.uuid4().hex[:8]}-value") == {}
     assert schemas.resolve([*ids, 987_654_321]) == found  # an id the registry lacks is left out
+    assert asked_by_id == [987_654_321]

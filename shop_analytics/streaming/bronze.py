@@ -798,7 +798,7 @@ def _ingest_topic(
             locked = time.monotonic()
             ensure_tables(spark, request.table, request.dead_letter_table)
             ready = time.monotonic()
-            query = stream_writer.start()
+            query = start_retrying(stream_writer.start, lambda line: progress(f"{request.topic}: {line}"))
             begun = time.monotonic()
             if request.linger is not None:
                 _await_first_batch(query, lease)
@@ -835,6 +835,32 @@ def _ingest_topic(
     else:
         stats = writer.writer.stats if writer.writer is not None else []
     return IngestResult(batches=stats, duration_s=time.monotonic() - started)
+
+
+# A Connect server gives the Python worker it starts for a query's batch function 10 s to
+# connect back (Spark 3.5, not configurable); with eight lingering queries' micro-batches on
+# two cores a late start missed it once in a freshness bench run, failing the whole run.
+WORKER_CONNECT_BACK = "Python worker failed to connect back"
+START_ATTEMPTS = 3
+START_RETRY_PAUSE_S = 2.0
+
+
+def start_retrying(start: Callable[[], Any], progress: Callable[[str], None], attempts: int = START_ATTEMPTS) -> Any:
+    """``start()``, tried again (``attempts`` in all) when the server's Python worker missed its
+    connect-back window; any other error is raised at once.
+
+    A start that fails this way has run no batch: the query never began, so starting it again
+    on the same checkpoint is the same start.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return start()
+        except Exception as exc:
+            if WORKER_CONNECT_BACK not in str(exc) or attempt == attempts:
+                raise
+            progress(f"query start {attempt} of {attempts} failed ({WORKER_CONNECT_BACK}); starting again")
+            time.sleep(START_RETRY_PAUSE_S)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _await_first_batch(query: Any, lease: Path | None) -> None:

@@ -40,6 +40,22 @@ def _request(platform: PlatformSettings, tmp_path: Path, topic: str, suffix: str
     )
 
 
+def _one_partition_topic(platform: PlatformSettings, prefix: str) -> tuple[str, str, int]:
+    """(suffix, topic, schema id): a new one-partition topic with the test schema registered."""
+    suffix = uuid.uuid4().hex[:8]
+    topic = f"{prefix}-{suffix}"
+    create_topic(platform.kafka_bootstrap, topic, 1)
+    return suffix, topic, register_schema(platform.registry_url, topic)
+
+
+def _produce(platform: PlatformSettings, topic: str, values: list[bytes]) -> None:
+    """``values`` into partition 0 of ``topic``, in order."""
+    producer = Producer({"bootstrap.servers": platform.kafka_bootstrap})
+    for value in values:
+        producer.produce(topic, value=value, key=b"k", partition=0)
+    assert producer.flush(30) == 0
+
+
 def test_rejects_are_counted_by_reason_as_they_landed_in_the_dead_letter(
     platform: PlatformSettings, spark, tmp_path: Path
 ) -> None:
@@ -71,18 +87,15 @@ def test_rejects_are_counted_by_reason_as_they_landed_in_the_dead_letter(
 def test_a_batch_without_rejects_has_none_and_its_newest_event_skips_future_ones(
     platform: PlatformSettings, spark, tmp_path: Path
 ) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    topic = f"figures-clean-{suffix}"
-    create_topic(platform.kafka_bootstrap, topic, 1)
-    schema_id = register_schema(platform.registry_url, topic)
+    suffix, topic, schema_id = _one_partition_topic(platform, "figures-clean")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Within the 300 s an event may run ahead of its arrival, and a broken clock's day ahead.
     times = [EVENT_TIME, now + dt.timedelta(seconds=120), now + dt.timedelta(days=1)]
-    producer = Producer({"bootstrap.servers": platform.kafka_bootstrap})
-    for i, event_time in enumerate(times):
-        record = {"event_id": f"clean-{i}", "event_type": "page_view", "event_time": event_time, "page": "/"}
-        producer.produce(topic, value=confluent_frame(schema_id, SCHEMA, record), key=b"k", partition=0)
-    assert producer.flush(30) == 0
+    records = [
+        {"event_id": f"clean-{i}", "event_type": "page_view", "event_time": event_time, "page": "/"}
+        for i, event_time in enumerate(times)
+    ]
+    _produce(platform, topic, [confluent_frame(schema_id, SCHEMA, record) for record in records])
 
     result = ingest_topic(spark, _request(platform, tmp_path, topic, suffix))
 
@@ -95,10 +108,7 @@ def test_a_batch_without_rejects_has_none_and_its_newest_event_skips_future_ones
 def test_ids_of_another_subject_land_in_an_append_of_their_own_and_the_rest_in_the_dead_letter(
     platform: PlatformSettings, spark, tmp_path: Path
 ) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    topic = f"figures-other-{suffix}"
-    create_topic(platform.kafka_bootstrap, topic, 1)
-    own = register_schema(platform.registry_url, topic)
+    suffix, topic, own = _one_partition_topic(platform, "figures-other")
     other_schema = {**SCHEMA, "fields": [*SCHEMA["fields"], {"name": "referrer", "type": "string"}]}
     registry = SchemaRegistryClient({"url": platform.registry_url, "timeout": 10})
     elsewhere = registry.register_schema(f"elsewhere-{suffix}-value", Schema(json.dumps(other_schema), "AVRO"))
@@ -108,10 +118,7 @@ def test_ids_of_another_subject_land_in_an_append_of_their_own_and_the_rest_in_t
         confluent_frame(elsewhere, other_schema, {**record, "event_id": f"b{i}", "referrer": "ads"}) for i in range(3)
     ]
     values += [b"not avro", confluent_frame(UNKNOWN_SCHEMA_ID, SCHEMA, {**record, "event_id": "c"})]
-    producer = Producer({"bootstrap.servers": platform.kafka_bootstrap})
-    for value in values:
-        producer.produce(topic, value=value, key=b"k", partition=0)
-    assert producer.flush(30) == 0
+    _produce(platform, topic, values)
     request = _request(platform, tmp_path, topic, suffix)
 
     (batch,) = ingest_topic(spark, request).batches

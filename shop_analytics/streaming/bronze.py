@@ -461,16 +461,11 @@ class BatchCounts:
         return cls(int(values["good"]), reasons, float(newest) if newest is not None else None)
 
     @classmethod
-    def of_pass(cls, values: dict[str, Any], rejects: DataFrame | None) -> BatchCounts:
-        """The figures of ``pass_columns``; ``rejects`` (the batch's rejected rows, None when it
-        has none) are grouped by reason."""
+    def of_pass(cls, values: dict[str, Any], rejected_by_reason: dict[str, int]) -> BatchCounts:
+        """The figures of ``pass_columns``, with the batch's rejects counted by reason."""
         rejected = int(values["rejected"])
-        reasons: dict[str, int] = {}
-        if rejected:
-            assert rejects is not None, "a batch with rejects needs its rejected rows to count their reasons"
-            reasons = {row["reason"]: int(row["count"]) for row in rejects.groupBy("reason").count().collect()}
         newest = values["newest"]
-        return cls(int(values["rows"]) - rejected, reasons, float(newest) if newest is not None else None)
+        return cls(int(values["rows"]) - rejected, rejected_by_reason, float(newest) if newest is not None else None)
 
     @property
     def rejected(self) -> int:
@@ -562,12 +557,14 @@ class BronzeBatchWriter:
                     {ATTEMPT_PROPERTY: self.attempt, SCHEMA_IDS_PROPERTY: _ids_text(schemas)}, written, skipped,
                 )  # fmt: skip
                 figures = observed_values(observation, ("rows", "rejected", "newest"))
+                by_reason: dict[str, int] = {}
                 if int(figures["rejected"]):
                     # One more read of the batch, which the dead-letter append then reads from
                     # the cache instead of decoding the batch again.
                     rejects = filterable(classified).where(F.col("reason").isNotNull()).persist()
                     cached.append(rejects)
-                counts = BatchCounts.of_pass(figures, rejects)
+                    by_reason = {r["reason"]: int(r["count"]) for r in rejects.groupBy("reason").count().collect()}
+                counts = BatchCounts.of_pass(figures, by_reason)
                 written[bronze] = counts.good
             if counts.rejected_by_reason.get(confluent_avro.UNKNOWN_SCHEMA_ID):
                 reclassified, counts = self._other_subjects(
@@ -852,15 +849,15 @@ def start_retrying(start: Callable[[], Any], progress: Callable[[str], None], at
     A start that fails this way has run no batch: the query never began, so starting it again
     on the same checkpoint is the same start.
     """
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, attempts):
         try:
             return start()
         except Exception as exc:
-            if WORKER_CONNECT_BACK not in str(exc) or attempt == attempts:
+            if WORKER_CONNECT_BACK not in str(exc):
                 raise
             progress(f"query start {attempt} of {attempts} failed ({WORKER_CONNECT_BACK}); starting again")
             time.sleep(START_RETRY_PAUSE_S)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    return start()  # the last attempt: its error, whatever it is, is the caller's
 
 
 def _await_first_batch(query: Any, lease: Path | None) -> None:

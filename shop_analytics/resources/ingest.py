@@ -27,5 +27,11 @@ class IngestSettingsResource(ConfigurableResource):
     def dead_letter_table_name(self) -> str:
         return f"{self.bronze_namespace}.{self.dead_letter_table}"
 
+    @property
+    def query_start_lock(self) -> str:
+        """The lock file that query starts over Spark Connect take in turn, across runs
+        (``IngestRequest.start_lock``); beside the checkpoints, so one per platform."""
+        return f"{self.checkpoint_root.rstrip('/')}/.query-starts.lock"
+
     def checkpoint_for(self, stream: str) -> str:
         return f"{self.checkpoint_root.rstrip('/')}/{stream}"

@@ -7,13 +7,19 @@ threads through in whatever order the scheduler picks, and a run's largest backl
 start last, tens of seconds after the first: the freshness bench saw its first clickstream
 row anywhere from 41 to 81 s after the simulator started. ``StartOrder`` hands out turns in
 the caller's order (the largest backlog first) instead.
+
+Both are per process. Runs that overlap (the sensor requests the next run while the last one's
+queries start) share the server too: ``held_file_lock`` makes their starts take turns through
+a lock file beside the checkpoints.
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 
 class StartOrder:
@@ -50,3 +56,22 @@ class StartOrder:
             return self._position[name]
         except KeyError:
             raise ValueError(f"{name!r} has no place in the start order {list(self._position)}") from None
+
+
+@contextmanager
+def held_file_lock(path: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on the file at ``path`` (made if missing) for the block; waits
+    while another process holds it. None: no lock (a checkpoint that is not a local folder).
+
+    An OS lock (flock), so a process that dies holding it frees it.
+    """
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

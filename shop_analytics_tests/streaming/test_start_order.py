@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from shop_analytics.streaming.start_order import StartOrder
+from shop_analytics.streaming.start_order import StartOrder, held_file_lock
 
 
 def _race(order: StartOrder, askers: list[str], gives_up: frozenset[str] = frozenset()) -> list[str]:
@@ -60,3 +63,59 @@ def test_done_after_a_turn_changes_nothing_and_strangers_are_refused() -> None:
         order.done("c")
     with pytest.raises(ValueError, match="unique"):
         StartOrder(["a", "a"])
+
+
+# Another process (another run) takes the lock, says so, and lets go once told to: it marks
+# ``letting_go`` just before, still holding it.
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from shop_analytics.streaming.start_order import held_file_lock
+lock, held, release, letting_go = (Path(a) for a in sys.argv[1:])
+with held_file_lock(lock):
+    held.touch()
+    while not release.exists():
+        time.sleep(0.01)
+    time.sleep(0.3)
+    letting_go.touch()
+"""
+
+
+def _holding(tmp_path: Path, lock: Path) -> subprocess.Popen:
+    """A process that holds ``lock`` (started and waited for)."""
+    files = [tmp_path / name for name in ("held", "release", "letting-go")]
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), *map(str, files)])
+    deadline = time.monotonic() + 30
+    while not files[0].exists():
+        assert holder.poll() is None and time.monotonic() < deadline, "the other process never took the lock"
+        time.sleep(0.01)
+    return holder
+
+
+def test_a_start_waits_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    lock = tmp_path / "checkpoints" / ".query-starts.lock"
+    holder = _holding(tmp_path, lock)
+    try:
+        (tmp_path / "release").touch()
+        with held_file_lock(lock):
+            # Without the wait this runs during the holder's last 0.3 s, before it marks.
+            assert (tmp_path / "letting-go").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_lock_is_free_again_after_a_holder_dies(tmp_path: Path) -> None:
+    lock = tmp_path / ".query-starts.lock"
+    holder = _holding(tmp_path, lock)
+    holder.kill()  # SIGKILL while holding it: the OS lets go
+    holder.wait()
+    taken = threading.Event()
+
+    def take() -> None:
+        with held_file_lock(lock):
+            taken.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    assert taken.wait(timeout=10), "the lock stayed held after its holder died"
+    assert not (tmp_path / "letting-go").exists()

@@ -125,3 +125,19 @@ def test_the_envelope_reader_schema_keeps_the_envelope_fields_as_written() -> No
     kind = {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["view"]}}
     named = {**V1, "fields": [kind, *V1["fields"][:1], {"name": "event_type", "type": "Kind"}, *V1["fields"][2:]]}
     assert confluent_avro.envelope_reader_schema(json.dumps(named)) is None
+
+
+def test_a_schema_without_an_envelope_field_dead_letters_its_records(spark) -> None:
+    # A registered schema may lack event_type: its records decode, then go to the dead
+    # letter with a reason, rather than failing the whole batch's plan.
+    no_type = {**V1, "fields": [f for f in V1["fields"] if f["name"] != "event_type"]}
+    record = {k: v for k, v in _record("d").items() if k != "event_type"}
+    ts = dt.datetime(2026, 11, 20, 13, 0)
+    batch = spark.createDataFrame(
+        [(b"k", confluent_frame(3, no_type, record), "shop.clicks", 0, 0, ts, ts)],
+        "kafka_key binary, kafka_value binary, kafka_topic string, kafka_partition int, "
+        "kafka_offset long, kafka_timestamp timestamp, ingested_at timestamp",
+    )
+    good, dead = split_batch(batch, {3: json.dumps(no_type)})
+    assert good.count() == 0
+    assert [r.reason for r in dead.collect()] == [confluent_avro.MISSING_ENVELOPE_FIELD]

@@ -1,9 +1,15 @@
 """Bronze ingest throughput against a plain Spark Kafka → Parquet pass-through.
 
-The records are Confluent-framed Avro of a registered schema. Both read the same topic with the same Spark session, ``availableNow`` trigger and
-``maxOffsetsPerTrigger``; the baseline writes the raw Kafka columns to Parquet files, the
+The records are Confluent-framed Avro of a registered schema. Both read the same topic with
+the same Spark session, ``availableNow`` trigger and ``maxOffsetsPerTrigger``; the baseline writes the raw Kafka columns to Parquet files, the
 measured path is ``streaming.bronze.ingest_topic`` into the partitioned Iceberg table.
 Goal (issue 5): bronze ≥ 70% of the pass-through rate.
+
+The rounds run in ``JVMS`` fresh processes one after the other (``python -m bench.ingest_bench``
+given the services' addresses), the two paths alternating in each: a single JVM's figure
+carries its own JIT decisions and the machine's state at the time (the ratio ranged
+0.60-0.75 over six runs on 2026-11-26). The headline is the JVM with the median ratio; every
+JVM's figures are kept, so the spread is on record.
 """
 
 from __future__ import annotations
@@ -12,8 +18,12 @@ import io
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import fastavro
 from confluent_kafka import Producer
@@ -37,6 +47,7 @@ ROUNDS = int(os.environ.get("BENCH_INGEST_ROUNDS", "5"))  # more rounds: a stead
 # Full-size rounds per path left out first: both paths were still getting faster (JIT) in the
 # second round after the small warm-up topic, so one warm-up round measured a mix.
 WARMUP_ROUNDS = int(os.environ.get("BENCH_INGEST_WARMUP_ROUNDS", "2"))
+JVMS = int(os.environ.get("BENCH_INGEST_JVMS", "3"))
 SCHEMA = {
     "type": "record",
     "name": "BenchEvent",
@@ -155,33 +166,80 @@ def _over_connect(env: BenchEnv, work: str) -> dict[str, float] | None:
     return {"seconds": round(seconds, 2), "records_per_s": round(RECORDS / seconds)}
 
 
-def run(env: BenchEnv) -> BenchResult:
+def _rounds(env: BenchEnv, namespace: str) -> dict[str, list[float]]:
+    """Warm-up and measured rounds of both paths in this process's SparkSession."""
     spark = env.spark_session()
-    work = str(env.work_dir / "ingest")
-
+    work = str(env.work_dir / namespace)
     # Warm the JVM (class loading, JIT) on a small topic through both paths first.
-    _produce(env.kafka_bootstrap, env.schema_registry_url, "bench-warmup", WARMUP_RECORDS)
     _passthrough(spark, env.kafka_bootstrap, "bench-warmup", f"{work}/warm-pass")
-    _bronze(spark, env, "bench-warmup", f"{work}/warm-bronze")
-
-    _produce(env.kafka_bootstrap, env.schema_registry_url, "bench-ingest", RECORDS)
+    _bronze(spark, env, "bench-warmup", f"{work}/warm-bronze", namespace)
     # Alternating rounds, each from the topic's start into a fresh checkpoint; the medians
     # are compared, so one noisy round on a shared machine does not decide the ratio. The
     # first WARMUP_ROUNDS full-size rounds of each path are warm-up (the JIT is still
     # compiling the decoder and the writers after the small warm-up topic) and left out.
-    baseline_rounds, bronze_rounds = [], []
+    rounds: dict[str, list[float]] = {"baseline": [], "bronze": []}
     for i in range(WARMUP_ROUNDS + ROUNDS):
-        baseline_rounds.append(_passthrough(spark, env.kafka_bootstrap, "bench-ingest", f"{work}/pass-{i}"))
-        bronze_rounds.append(_bronze(spark, env, "bench-ingest", f"{work}/bronze-{i}"))
+        rounds["baseline"].append(_passthrough(spark, env.kafka_bootstrap, "bench-ingest", f"{work}/pass-{i}"))
+        rounds["bronze"].append(_bronze(spark, env, "bench-ingest", f"{work}/bronze-{i}", namespace))
     spark.stop()
-    warm_up = {
-        "baseline_s": [round(x, 2) for x in baseline_rounds[:WARMUP_ROUNDS]],
-        "bronze_s": [round(x, 2) for x in bronze_rounds[:WARMUP_ROUNDS]],
+    return rounds
+
+
+def _in_fresh_jvm(env: BenchEnv, namespace: str) -> dict[str, list[float]]:
+    """``_rounds`` in a new Python process, so in a new JVM."""
+    spec = {
+        "kafka_bootstrap": env.kafka_bootstrap,
+        "schema_registry_url": env.schema_registry_url,
+        "spark_conf": env.spark_conf,
+        "work_dir": str(env.work_dir),
+        "state_dir": str(env.state_dir),
+        "namespace": namespace,
     }
-    baseline_rounds, bronze_rounds = baseline_rounds[WARMUP_ROUNDS:], bronze_rounds[WARMUP_ROUNDS:]
-    baseline_s, bronze_s = statistics.median(baseline_rounds), statistics.median(bronze_rounds)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ingest_bench", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith(_ROUNDS_LINE)]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"ingest bench JVM {namespace} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(lines[-1].removeprefix(_ROUNDS_LINE))
+
+
+_ROUNDS_LINE = "ROUNDS "
+
+
+def _medians(baseline_rounds: list[float], bronze_rounds: list[float]) -> dict[str, Any]:
+    """One JVM's rounds: warm-up left out, medians and their ratio."""
+    baseline, bronze = baseline_rounds[WARMUP_ROUNDS:], bronze_rounds[WARMUP_ROUNDS:]
+    baseline_s, bronze_s = statistics.median(baseline), statistics.median(bronze)
+    return {
+        "ratio": round(baseline_s / bronze_s, 4),
+        "bronze_s": round(bronze_s, 3),
+        "baseline_s": round(baseline_s, 3),
+        "bronze_rounds_s": [round(x, 2) for x in bronze],
+        "baseline_rounds_s": [round(x, 2) for x in baseline],
+        "warm_up_rounds_left_out": {
+            "baseline_s": [round(x, 2) for x in baseline_rounds[:WARMUP_ROUNDS]],
+            "bronze_s": [round(x, 2) for x in bronze_rounds[:WARMUP_ROUNDS]],
+        },
+    }
+
+
+def run(env: BenchEnv) -> BenchResult:
+    _produce(env.kafka_bootstrap, env.schema_registry_url, "bench-warmup", WARMUP_RECORDS)
+    _produce(env.kafka_bootstrap, env.schema_registry_url, "bench-ingest", RECORDS)
+    jvms = []
+    for i in range(JVMS):
+        rounds = _in_fresh_jvm(env, f"bench_jvm{i}")
+        jvms.append(_medians(rounds["baseline"], rounds["bronze"]))
+        print(f"JVM {i}: ratio {jvms[-1]['ratio']}", flush=True)
+    median_jvm = sorted(jvms, key=lambda j: j["ratio"])[len(jvms) // 2]
+    bronze_s, baseline_s = float(median_jvm["bronze_s"]), float(median_jvm["baseline_s"])
     # Separate checkpoints and tables (bench_connect namespace): the same records again.
-    connect = _over_connect(env, work)
+    connect = _over_connect(env, str(env.work_dir / "ingest"))
 
     bronze_rate = RECORDS / bronze_s
     baseline_rate = RECORDS / baseline_s
@@ -192,8 +250,10 @@ def run(env: BenchEnv) -> BenchResult:
             "records": RECORDS,
             "seconds": round(bronze_s, 2),
             "records_per_s": round(bronze_rate),
-            "rounds_s": [round(x, 2) for x in bronze_rounds],
-            "warm_up_rounds_left_out": warm_up,
+            "rounds_s": median_jvm["bronze_rounds_s"],
+            "warm_up_rounds_left_out": median_jvm["warm_up_rounds_left_out"],
+            "ratio_per_jvm": [j["ratio"] for j in jvms],
+            "jvms": jvms,
             # Not the headline: another JVM (the Connect server's), counted in a cached pass.
             "over_spark_connect": connect
             and {**connect, "ratio_to_baseline": round(connect["records_per_s"] / baseline_rate, 4)},
@@ -202,13 +262,14 @@ def run(env: BenchEnv) -> BenchResult:
             "what": "Spark Kafka -> Parquet pass-through, same session and trigger",
             "seconds": round(baseline_s, 2),
             "records_per_s": round(baseline_rate),
-            "rounds_s": [round(x, 2) for x in baseline_rounds],
+            "rounds_s": median_jvm["baseline_rounds_s"],
         },
         ratio=bronze_rate / baseline_rate,
         goal="bronze >= 0.70 x pass-through",
         notes=[
-            f"maxOffsetsPerTrigger={MAX_PER_TRIGGER}; median of {ROUNDS} alternating rounds per path "
-            f"after {WARMUP_ROUNDS} full-size warm-up rounds each",
+            f"maxOffsetsPerTrigger={MAX_PER_TRIGGER}; in each of {JVMS} fresh JVMs, the median of {ROUNDS} alternating "
+            f"rounds per path after {WARMUP_ROUNDS} full-size warm-up rounds each; the headline is the JVM with the "
+            "median ratio (ratio_per_jvm lists them all)",
             "Spark local[2]",
             "bronze decodes Confluent-framed Avro with the registry's writer schema (every body walked in full, read into the envelope fields), keeps the body as binary, "
             "writes bronze (+ dead letter when there are rejects) with batch markers; in-process it is one pass with the counts "
@@ -216,3 +277,20 @@ def run(env: BenchEnv) -> BenchResult:
             "over_spark_connect: the same ingest_topic through the platform's Connect server, where Spark 3.5 has no Observation: decode into the cache, count, write",
         ],
     )
+
+
+def _main(spec_json: str) -> None:
+    """One JVM's rounds (``_in_fresh_jvm``): the services' addresses in, the rounds out on stdout."""
+    spec = json.loads(spec_json)
+    env = BenchEnv(
+        kafka_bootstrap=spec["kafka_bootstrap"],
+        schema_registry_url=spec["schema_registry_url"],
+        spark_conf=spec["spark_conf"],
+        work_dir=Path(spec["work_dir"]),
+        state_dir=Path(spec["state_dir"]),
+    )
+    print(_ROUNDS_LINE + json.dumps(_rounds(env, spec["namespace"])), flush=True)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

@@ -82,6 +82,9 @@ def require_tables(spark: SparkSession, names: Mapping[str, AssetKey]) -> None:
         raise Failure(
             description=f"Source tables not found: {listed}. Materialize those assets first.",
             metadata={"missing_tables": MetadataValue.json(sorted(missing))},
+            # A missing table does not appear by waiting: the retry policy (meant for a
+            # commit lost to a concurrent writer) would only run the step three more times.
+            allow_retries=False,
         )
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, Definitions, RetryPolicy, define_asset_job, materialize
 
 from shop_analytics.assets.silver_derived import (
     DEFAULT_PROCESSED_LOOKBACK,
@@ -173,14 +173,17 @@ def test_runs_rebuild_only_touched_days_and_match_a_full_rebuild(lakehouse) -> N
 
 def test_missing_source_tables_fail_with_the_asset_to_materialize(spark) -> None:
     sessions_asset = build_silver_derived_assets("silver_derived_missing")[1]
+    # In a job with a retry policy, as the scheduled silver jobs run (shorter delays).
+    job = Definitions(
+        assets=[sessions_asset],
+        jobs=[define_asset_job("missing_sources", op_retry_policy=RetryPolicy(max_retries=2, delay=0.1))],
+        resources={"spark": LakehouseSparkResource(spark_config={})},
+    ).resolve_job_def("missing_sources")
     with DagsterInstance.ephemeral() as instance:
-        result = materialize(
-            [sessions_asset],
-            instance=instance,
-            resources={"spark": LakehouseSparkResource(spark_config={})},
-            raise_on_error=False,
-        )
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     (failure,) = result.get_step_failure_events()
     message = failure.step_failure_data.error.message
     assert "silver_derived_missing.clickstream" in message and "silver/clickstream" in message
+    # Failed at once, not retried: retrying cannot make the table appear.
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]

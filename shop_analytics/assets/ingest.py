@@ -164,7 +164,8 @@ def build_bronze_assets(streams: Sequence[BronzeStream]) -> AssetsDefinition:
                 max_offsets_per_trigger=ingest.max_offsets_per_trigger,
                 kafka_options={k: str(v) for k, v in kafka.client_config.items()},
                 linger=linger,
-                start_lock=ingest.query_start_lock,
+                start_queue=ingest.query_start_queue,
+                backlog=run.lag_at_start,
             )
             try:
                 result = ingest_topic(session, request, context.log.info, stop=stopping, start_order=start_order)

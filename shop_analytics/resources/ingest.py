@@ -28,10 +28,10 @@ class IngestSettingsResource(ConfigurableResource):
         return f"{self.bronze_namespace}.{self.dead_letter_table}"
 
     @property
-    def query_start_lock(self) -> str:
-        """The lock file that query starts over Spark Connect take in turn, across runs
-        (``IngestRequest.start_lock``); beside the checkpoints, so one per platform."""
-        return f"{self.checkpoint_root.rstrip('/')}/.query-starts.lock"
+    def query_start_queue(self) -> str:
+        """The folder where query starts over Spark Connect queue across runs
+        (``IngestRequest.start_queue``); beside the checkpoints, so one per platform."""
+        return f"{self.checkpoint_root.rstrip('/')}/.query-starts"
 
     def checkpoint_for(self, stream: str) -> str:
         return f"{self.checkpoint_root.rstrip('/')}/{stream}"

@@ -44,7 +44,7 @@ from shop_analytics.streaming.batch_markers import (
 )
 from shop_analytics.streaming.checkpoint import local_folder, next_batch_may_replay
 from shop_analytics.streaming.registry_schemas import WriterSchemas
-from shop_analytics.streaming.start_order import StartOrder, held_file_lock
+from shop_analytics.streaming.start_order import StartOrder, StartQueue
 
 BRONZE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("event_id", "string"),
@@ -264,9 +264,11 @@ class IngestRequest:
     max_offsets_per_trigger: int = DEFAULT_MAX_OFFSETS_PER_TRIGGER
     kafka_options: dict[str, str] = field(default_factory=dict)
     linger: Linger | None = None  # None: availableNow, up to the topic's end and stop
-    # A file that query starts over Spark Connect take in turn across processes (runs that
-    # overlap share the server); None: turns within this process only. Ignored in-process.
-    start_lock: str | None = None
+    # The folder where query starts over Spark Connect queue across processes (runs that
+    # overlap share the server), the largest ``backlog`` first; None: turns within this
+    # process only. Both ignored in-process.
+    start_queue: str | None = None
+    backlog: int = 0  # records behind at the run's start
 
 
 @dataclass
@@ -790,12 +792,18 @@ def _ingest_topic(
         # random), so live rows land before the small topics compete.
         # The tables are checked in the turn too, so the first query in the order starts
         # after its own tables rather than after every topic's.
+        # Runs that overlap take turns too, across processes (``start_queue``): the ticket is
+        # queued now, so a larger backlog of this run waiting for its turn here goes before a
+        # smaller one of another run.
         asked = time.monotonic()
+        queue = local_folder(request.start_queue) if request.start_queue else None
         turn = start_order.turn(request.topic) if start_order is not None else contextlib.nullcontext()
-        # Runs that overlap take turns too (``start_lock``): two queries of different runs
-        # starting together on the cold server kept a run's first rows 24 s late.
-        across_runs = local_folder(request.start_lock) if request.start_lock else None
-        with turn, _CONNECT_START_LOCK, held_file_lock(across_runs):
+        with (
+            StartQueue(queue).ticket(request.backlog) if queue is not None else contextlib.nullcontext() as ticket,
+            turn,
+            _CONNECT_START_LOCK,
+            ticket.turn() if ticket is not None else contextlib.nullcontext(0.0) as across_runs,
+        ):
             locked = time.monotonic()
             ensure_tables(spark, request.table, request.dead_letter_table)
             ready = time.monotonic()
@@ -805,7 +813,8 @@ def _ingest_topic(
                 _await_first_batch(query, lease)
         # Where a cold start's seconds go (shown in the run's log; the freshness bench reads it).
         progress(
-            f"{request.topic}: query started after {locked - asked:.1f} s waiting for its turn, "
+            f"{request.topic}: query started after {locked - asked:.1f} s waiting for its turn "
+            f"({across_runs:.1f} s of it behind other runs' starts), "
             f"{ready - locked:.1f} s checking its tables, {begun - ready:.1f} s in start(), "
             f"{time.monotonic() - begun:.1f} s to its first batch"
         )

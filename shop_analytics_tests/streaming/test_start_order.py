@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shop_analytics.streaming.start_order import StartOrder, held_file_lock
+from shop_analytics.streaming.start_order import StartOrder, StartQueue, held_file_lock
 
 
 def _race(order: StartOrder, askers: list[str], gives_up: frozenset[str] = frozenset()) -> list[str]:
@@ -119,3 +119,96 @@ def test_the_lock_is_free_again_after_a_holder_dies(tmp_path: Path) -> None:
     threading.Thread(target=take, daemon=True).start()
     assert taken.wait(timeout=10), "the lock stayed held after its holder died"
     assert not (tmp_path / "letting-go").exists()
+
+
+# Another run's process: queues a start with a backlog, marks when its turn begins, holds it
+# until told to let go.
+_QUEUED = """
+import sys, time
+from pathlib import Path
+from shop_analytics.streaming.start_order import StartQueue
+folder, backlog, began, release = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+with StartQueue(folder, poll_s=0.02).ticket(backlog) as ticket, ticket.turn():
+    began.touch()
+    while not release.exists():
+        time.sleep(0.01)
+"""
+
+
+def _queued(tmp_path: Path, folder: Path, name: str, backlog: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", _QUEUED, str(folder), str(backlog), str(tmp_path / f"{name}.began"),
+         str(tmp_path / f"{name}.release")],
+    )  # fmt: skip
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        assert process.poll() is None and time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.01)
+
+
+def test_across_processes_the_larger_backlog_starts_first(tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoints" / ".query-starts"
+    holder = _queued(tmp_path, folder, "holder", 5)
+    small = None
+    try:
+        _wait_for(tmp_path / "holder.began", holder)
+        small = _queued(tmp_path, folder, "small", 10)  # another run's small topic, waiting
+        deadline = time.monotonic() + 30
+        while len(list(folder.glob("*.ticket"))) < 2:
+            assert time.monotonic() < deadline, "the small start never queued"
+            time.sleep(0.01)
+        queue = StartQueue(folder, poll_s=0.02)
+        small_began_first: list[bool] = []
+
+        def start_large() -> None:
+            with queue.ticket(1000) as large:
+                (tmp_path / "holder.release").touch()
+                with large.turn():
+                    small_began_first.append((tmp_path / "small.began").exists())
+
+        # In a thread: a start that lost its turn to the small one would wait for the lock
+        # until the small one lets go, which it only does when told after this.
+        large_start = threading.Thread(target=start_large, daemon=True)
+        large_start.start()
+        large_start.join(timeout=30)
+        assert small_began_first == [False], "the smaller backlog took the turn first"
+        (tmp_path / "small.release").touch()
+        _wait_for(tmp_path / "small.began", small)
+        assert small.wait(timeout=30) == 0
+    finally:
+        for process in (holder, small):
+            if process is not None:
+                process.kill()
+                process.wait()
+
+
+def test_tickets_of_this_process_and_of_dead_ones_do_not_hold_a_start_up(tmp_path: Path) -> None:
+    queue = StartQueue(tmp_path, max_wait_s=30)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{dead.pid}-0.ticket"
+    stale.write_text("999999")  # a run that died while its start was queued
+    with queue.ticket(10_000) as own:  # this process's own larger start, waiting for StartOrder
+        assert not queue.larger_elsewhere(1)
+        started = time.monotonic()
+        with queue.ticket(1) as small, small.turn() as waited:
+            assert waited < 5 and time.monotonic() - started < 5
+        assert own.path.exists()
+    assert not stale.exists()
+    assert not list(tmp_path.glob("*.ticket"))  # withdrawn on leaving
+
+
+def test_a_start_gives_way_at_most_max_wait(tmp_path: Path) -> None:
+    # A live process whose larger start queued and then hung before taking its turn.
+    hung = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / f"{hung.pid}-0.ticket").write_text(str(10**9))
+        queue = StartQueue(tmp_path, max_wait_s=0.3, poll_s=0.02)
+        with queue.ticket(1) as ticket, ticket.turn() as waited:
+            assert 0.25 < waited < 5
+    finally:
+        hung.kill()
+        hung.wait()

@@ -66,25 +66,6 @@ class StartOrder:
             raise ValueError(f"{name!r} has no place in the start order {list(self._position)}") from None
 
 
-@contextmanager
-def held_file_lock(path: Path | None) -> Iterator[None]:
-    """Hold an exclusive lock on the file at ``path`` (made if missing) for the block; waits
-    while another process holds it. None: no lock (a checkpoint that is not a local folder).
-
-    An OS lock (flock), so a process that dies holding it frees it.
-    """
-    if path is None:
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 TICKET_SUFFIX = ".ticket"
 
 
@@ -148,6 +129,7 @@ class StartTicket:
         The lock is tried without blocking and given back while a larger backlog waits: a start
         blocked inside ``flock`` would take the lock the moment it frees, ahead of a larger
         backlog that queued after it. After ``max_wait_s`` the start waits for the lock alone.
+        An OS lock (flock): a process that dies holding it frees it.
         """
         started = time.monotonic()
         deadline = started + self.queue.max_wait_s

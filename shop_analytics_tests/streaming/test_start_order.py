@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shop_analytics.streaming.start_order import StartOrder, StartQueue, held_file_lock
+from shop_analytics.streaming.start_order import StartOrder, StartQueue
 
 
 def _race(order: StartOrder, askers: list[str], gives_up: frozenset[str] = frozenset()) -> list[str]:
@@ -70,9 +70,9 @@ def test_done_after_a_turn_changes_nothing_and_strangers_are_refused() -> None:
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from shop_analytics.streaming.start_order import held_file_lock
-lock, held, release, letting_go = (Path(a) for a in sys.argv[1:])
-with held_file_lock(lock):
+from shop_analytics.streaming.start_order import StartQueue
+folder, held, release, letting_go = (Path(a) for a in sys.argv[1:])
+with StartQueue(folder).ticket(0) as ticket, ticket.turn():
     held.touch()
     while not release.exists():
         time.sleep(0.01)
@@ -81,10 +81,10 @@ with held_file_lock(lock):
 """
 
 
-def _holding(tmp_path: Path, lock: Path) -> subprocess.Popen:
-    """A process that holds ``lock`` (started and waited for)."""
+def _holding(tmp_path: Path, folder: Path) -> subprocess.Popen:
+    """A process that holds the start lock in ``folder`` (started and waited for)."""
     files = [tmp_path / name for name in ("held", "release", "letting-go")]
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock), *map(str, files)])
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder), *map(str, files)])
     deadline = time.monotonic() + 30
     while not files[0].exists():
         assert holder.poll() is None and time.monotonic() < deadline, "the other process never took the lock"
@@ -93,11 +93,11 @@ def _holding(tmp_path: Path, lock: Path) -> subprocess.Popen:
 
 
 def test_a_start_waits_while_another_process_holds_the_lock(tmp_path: Path) -> None:
-    lock = tmp_path / "checkpoints" / ".query-starts.lock"
-    holder = _holding(tmp_path, lock)
+    folder = tmp_path / "checkpoints" / ".query-starts"
+    holder = _holding(tmp_path, folder)
     try:
         (tmp_path / "release").touch()
-        with held_file_lock(lock):
+        with StartQueue(folder).ticket(0) as ticket, ticket.turn():
             # Without the wait this runs during the holder's last 0.3 s, before it marks.
             assert (tmp_path / "letting-go").exists()
     finally:
@@ -106,14 +106,14 @@ def test_a_start_waits_while_another_process_holds_the_lock(tmp_path: Path) -> N
 
 
 def test_the_lock_is_free_again_after_a_holder_dies(tmp_path: Path) -> None:
-    lock = tmp_path / ".query-starts.lock"
-    holder = _holding(tmp_path, lock)
+    folder = tmp_path / ".query-starts"
+    holder = _holding(tmp_path, folder)
     holder.kill()  # SIGKILL while holding it: the OS lets go
     holder.wait()
     taken = threading.Event()
 
     def take() -> None:
-        with held_file_lock(lock):
+        with StartQueue(folder).ticket(0) as ticket, ticket.turn():
             taken.set()
 
     threading.Thread(target=take, daemon=True).start()

@@ -87,7 +87,10 @@ class StartQueue:
         """Queue a start with ``backlog`` records to read; the ticket is withdrawn on leaving."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{os.getpid()}-{uuid.uuid4().hex}{TICKET_SUFFIX}"
-        path.write_text(str(int(backlog)))
+        # Written aside and renamed, so another process never reads a half-written backlog.
+        draft = path.with_suffix(".draft")
+        draft.write_text(str(int(backlog)))
+        os.replace(draft, path)
         try:
             yield StartTicket(self, path, int(backlog))
         finally:
@@ -110,7 +113,7 @@ class StartQueue:
             try:
                 if int(path.read_text() or 0) > backlog:
                     return True
-            except (OSError, ValueError):  # withdrawn or being written meanwhile
+            except (OSError, ValueError):  # withdrawn meanwhile
                 continue
         return False
 

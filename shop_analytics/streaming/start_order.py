@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from shop_analytics.platform.process import pid_alive
+
 
 class StartOrder:
     """Turns for ``names``, one at a time, each after every name before it has had its turn."""
@@ -107,7 +109,7 @@ class StartQueue:
             pid = _ticket_pid(path)
             if pid is None or pid == os.getpid():
                 continue
-            if not _alive(pid):
+            if not pid_alive(pid):
                 path.unlink(missing_ok=True)
                 continue
             try:
@@ -160,13 +162,3 @@ class StartTicket:
 def _ticket_pid(path: Path) -> int | None:
     head = path.name.split("-", 1)[0]
     return int(head) if head.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True

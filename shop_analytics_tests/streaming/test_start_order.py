@@ -65,30 +65,38 @@ def test_done_after_a_turn_changes_nothing_and_strangers_are_refused() -> None:
         StartOrder(["a", "a"])
 
 
-# Another process (another run) takes the lock, says so, and lets go once told to: it marks
-# ``letting_go`` just before, still holding it.
-_HOLDER = """
+# Another run's process: queues a start with a backlog, marks ``<name>.began`` when its turn
+# begins and lets go once ``<name>.release`` appears, marking ``<name>.letting-go`` just
+# before, still holding the turn.
+_QUEUED = """
 import sys, time
 from pathlib import Path
 from shop_analytics.streaming.start_order import StartQueue
-folder, held, release, letting_go = (Path(a) for a in sys.argv[1:])
-with StartQueue(folder).ticket(0) as ticket, ticket.turn():
-    held.touch()
-    while not release.exists():
+folder, backlog, marks = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+with StartQueue(folder, poll_s=0.02).ticket(backlog) as ticket, ticket.turn():
+    Path(marks + ".began").touch()
+    while not Path(marks + ".release").exists():
         time.sleep(0.01)
     time.sleep(0.3)
-    letting_go.touch()
+    Path(marks + ".letting-go").touch()
 """
+
+
+def _queued(tmp_path: Path, folder: Path, name: str, backlog: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _QUEUED, str(folder), str(backlog), str(tmp_path / name)])
+
+
+def _wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        assert process.poll() is None and time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.01)
 
 
 def _holding(tmp_path: Path, folder: Path) -> subprocess.Popen:
     """A process that holds the start lock in ``folder`` (started and waited for)."""
-    files = [tmp_path / name for name in ("held", "release", "letting-go")]
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder), *map(str, files)])
-    deadline = time.monotonic() + 30
-    while not files[0].exists():
-        assert holder.poll() is None and time.monotonic() < deadline, "the other process never took the lock"
-        time.sleep(0.01)
+    holder = _queued(tmp_path, folder, "holder", 0)
+    _wait_for(tmp_path / "holder.began", holder)
     return holder
 
 
@@ -96,10 +104,10 @@ def test_a_start_waits_while_another_process_holds_the_lock(tmp_path: Path) -> N
     folder = tmp_path / "checkpoints" / ".query-starts"
     holder = _holding(tmp_path, folder)
     try:
-        (tmp_path / "release").touch()
+        (tmp_path / "holder.release").touch()
         with StartQueue(folder).ticket(0) as ticket, ticket.turn():
             # Without the wait this runs during the holder's last 0.3 s, before it marks.
-            assert (tmp_path / "letting-go").exists()
+            assert (tmp_path / "holder.letting-go").exists()
     finally:
         holder.kill()
         holder.wait()
@@ -118,43 +126,14 @@ def test_the_lock_is_free_again_after_a_holder_dies(tmp_path: Path) -> None:
 
     threading.Thread(target=take, daemon=True).start()
     assert taken.wait(timeout=10), "the lock stayed held after its holder died"
-    assert not (tmp_path / "letting-go").exists()
-
-
-# Another run's process: queues a start with a backlog, marks when its turn begins, holds it
-# until told to let go.
-_QUEUED = """
-import sys, time
-from pathlib import Path
-from shop_analytics.streaming.start_order import StartQueue
-folder, backlog, began, release = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
-with StartQueue(folder, poll_s=0.02).ticket(backlog) as ticket, ticket.turn():
-    began.touch()
-    while not release.exists():
-        time.sleep(0.01)
-"""
-
-
-def _queued(tmp_path: Path, folder: Path, name: str, backlog: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", _QUEUED, str(folder), str(backlog), str(tmp_path / f"{name}.began"),
-         str(tmp_path / f"{name}.release")],
-    )  # fmt: skip
-
-
-def _wait_for(path: Path, process: subprocess.Popen, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not path.exists():
-        assert process.poll() is None and time.monotonic() < deadline, f"{path.name} never appeared"
-        time.sleep(0.01)
+    assert not (tmp_path / "holder.letting-go").exists()
 
 
 def test_across_processes_the_larger_backlog_starts_first(tmp_path: Path) -> None:
     folder = tmp_path / "checkpoints" / ".query-starts"
-    holder = _queued(tmp_path, folder, "holder", 5)
+    holder = _holding(tmp_path, folder)
     small = None
     try:
-        _wait_for(tmp_path / "holder.began", holder)
         small = _queued(tmp_path, folder, "small", 10)  # another run's small topic, waiting
         deadline = time.monotonic() + 30
         while len(list(folder.glob("*.ticket"))) < 2:

@@ -32,7 +32,7 @@ from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from shop_analytics.lakehouse import create_table_if_missing, is_remote_session, session_functions
-from shop_analytics.streaming import confluent_avro
+from shop_analytics.streaming import batch_errors, confluent_avro
 from shop_analytics.streaming.batch_markers import (
     ATTEMPT_PROPERTY,
     BATCH_PROPERTY,
@@ -314,7 +314,8 @@ class IngestResult:
 
 
 def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str | None) -> None:
-    """Create the bronze table (and the dead-letter table unless None) if missing; refuse an old layout."""
+    """Create the bronze table (and the dead-letter table unless None) if missing; refuse one
+    whose columns are not the ones the ingest writes (an old layout, or one made by hand)."""
     wanted = [(table, BRONZE_COLUMNS, BRONZE_PARTITIONING, BRONZE_PROPERTIES)]
     if dead_letter_table is not None:
         wanted.append(
@@ -322,12 +323,33 @@ def ensure_tables(spark: SparkSession, table: str, dead_letter_table: str | None
         )
     for name, columns, partitioning, properties in wanted:
         create_table_if_missing(spark, name, columns, partitioning, properties)
-    payload_type = spark.table(table).schema["payload"].dataType.simpleString()
-    if payload_type != "binary":
-        raise RuntimeError(
-            f"{table} has the old bronze layout (payload {payload_type}, now the Avro body as binary): "
-            "drop the bronze tables and their checkpoints (`make clean`, or a fresh SHOP_STATE_DIR) and ingest again"
-        )
+        actual = {field.name: field.dataType.simpleString() for field in spark.table(name).schema.fields}
+        problems = layout_problems(actual, columns)
+        if problems:
+            raise TableLayoutMismatch(
+                f"{name} does not have the layout the bronze ingest writes ({'; '.join(problems)}): "
+                "drop the bronze tables and their checkpoints (`make clean`, or a fresh SHOP_STATE_DIR) and ingest again"
+            )
+
+
+class TableLayoutMismatch(RuntimeError):
+    """A bronze or dead-letter table exists with other columns than the ingest writes."""
+
+
+def layout_problems(actual: dict[str, str], wanted: tuple[tuple[str, str], ...]) -> list[str]:
+    """How a table with columns ``actual`` (name → Spark type) differs from ``wanted``: a
+    column missing, of another type, or one the ingest does not write (an append by name
+    fails on each of them)."""
+    problems = []
+    for name, kind in wanted:
+        have = actual.get(name)
+        if have is None:
+            problems.append(f"no column {name} {kind}")
+        elif have != kind:
+            problems.append(f"{name} is {have}, not {kind}")
+    known = {name for name, _ in wanted}
+    problems.extend(f"column {name} is not one it writes" for name in actual if name not in known)
+    return problems
 
 
 FETCH_MAX_WAIT_MS = 20
@@ -767,9 +789,11 @@ def _ingest_topic(
         writer = CheckpointBatchWriter(request.topic, request.checkpoint, batch_writer)
     else:
         writer = LazyBatchWriter(request.topic, batch_writer)
+    if remote:
+        batch_errors.clear(request.checkpoint)  # an earlier run's failure is not this one's
     stream_writer = (
         classify(kafka_columns(source), subject_schemas)
-        .writeStream.foreachBatch(writer)
+        .writeStream.foreachBatch(batch_errors.RecordingBatchErrors(request.checkpoint, writer) if remote else writer)
         .option("checkpointLocation", request.checkpoint)
         .queryName(f"bronze_{request.topic.replace('.', '_').replace('-', '_')}")
     )
@@ -823,23 +847,28 @@ def _ingest_topic(
         query = stream_writer.start()
     if isinstance(writer, LazyBatchWriter):
         writer.started(str(query.id))
-    if request.linger is None:
-        query.awaitTermination()
-    else:
-        try:
-            _linger(
-                query,
-                request.linger,
-                lease,
-                stop,
-                lambda line: progress(f"{request.topic}: {line}"),
-            )
-        except BaseException:
-            # Interrupted (a run terminated from the UI): a Connect server would go on running it.
-            query.stop()
-            raise
-    if query.exception() is not None:
-        raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
+    try:
+        if request.linger is None:
+            query.awaitTermination()
+        else:
+            try:
+                _linger(
+                    query,
+                    request.linger,
+                    lease,
+                    stop,
+                    lambda line: progress(f"{request.topic}: {line}"),
+                )
+            except BaseException:
+                # Interrupted (a run terminated from the UI): a Connect server would go on running it.
+                query.stop()
+                raise
+        if query.exception() is not None:
+            raise RuntimeError(f"bronze ingest of {request.topic} failed: {query.exception()}")
+    except Exception as failure:
+        if remote:  # the server's report leaves the batch's own error out: it is in the file
+            batch_errors.raise_batch_error(request.checkpoint, request.topic, failure)
+        raise
     if remote:
         stats = stats_from_snapshots(spark, request, attempt)
     else:

@@ -19,7 +19,8 @@ import pytest
 from shop_analytics.platform import process, spark_connect
 from shop_analytics.platform.settings import PlatformSettings
 from shop_analytics.resources.spark import LakehouseSparkResource, SparkConnectUnavailable, connect_session
-from shop_analytics.streaming.bronze import IngestRequest, ingest_topic
+from shop_analytics.streaming.batch_errors import BatchFailed, error_path
+from shop_analytics.streaming.bronze import DEAD_LETTER_COLUMNS, IngestRequest, ingest_topic
 from shop_analytics.streaming.checkpoint import committed_offsets
 from shop_analytics_tests.conftest import free_port
 from shop_analytics_tests.streaming.exactly_once_helpers import (
@@ -116,3 +117,43 @@ def test_resource_without_a_server_says_how_to_start_one() -> None:
     resource = LakehouseSparkResource(spark_config={}, remote=f"sc://127.0.0.1:{free_port()}")
     with pytest.raises(SparkConnectUnavailable, match="shop-analytics platform up"):
         _ = resource.spark_session
+
+
+def test_a_failing_batch_over_connect_raises_its_own_error_and_a_rerun_lands_the_rest_once(
+    platform: PlatformSettings, tmp_path: Path
+) -> None:
+    """Spark Connect 3.5 reports a failed batch function as "terminated with exception:" and
+    nothing more; the run must say which batch failed and why (batch_errors)."""
+    suffix = uuid.uuid4().hex[:8]
+    topic, table, dead_letter = f"scf-{suffix}", f"sc.events_{suffix}", f"sc.dead_letter_{suffix}"
+    create_topic(platform.kafka_bootstrap, topic, PARTITIONS)
+    schema_id = register_schema(platform.registry_url, topic)
+    produced = produce(platform.kafka_bootstrap, topic, schema_id, per_partition=10, partitions=PARTITIONS,
+                       bad_every=BAD_EVERY, tag="x")  # fmt: skip
+    session = connect_session(platform.spark_connect_url)
+    # A dead-letter table someone made with schema_id NOT NULL: the layout check passes (same
+    # names and types), and the append of the batch's unframed records (no schema id) fails
+    # inside the batch function, after the bronze append of the same batch committed.
+    columns = ", ".join(f"{name} {kind}{' NOT NULL' * (name == 'schema_id')}" for name, kind in DEAD_LETTER_COLUMNS)
+    session.sql(f"CREATE TABLE {dead_letter} ({columns}) USING iceberg")
+    request = IngestRequest(
+        bootstrap_servers=platform.kafka_bootstrap,
+        topic=topic,
+        table=table,
+        dead_letter_table=dead_letter,
+        checkpoint=str(tmp_path / "checkpoint"),
+        registry_url=platform.registry_url,
+    )
+    with pytest.raises(BatchFailed) as failed:
+        ingest_topic(session, request)
+    message = str(failed.value)
+    assert message.startswith(f"bronze ingest of {topic} failed in batch 0: ")
+    assert "Null value appeared in non-nullable field" in message.splitlines()[0]  # Spark's own words
+    assert "in _append" in message  # the frames of the batch function where it raised
+
+    # Mended table: the run again replays batch 0, skips bronze (committed) and lands the rest.
+    session.sql(f"DROP TABLE {dead_letter}")
+    result = ingest_topic(session, request)
+    assert result.dead_letter_rows == len(produced.bad)
+    assert_exactly_once(platform, topic, table, dead_letter, produced)
+    assert error_path(request.checkpoint) is not None and not error_path(request.checkpoint).exists()

@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -30,6 +31,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import SparkSession
+from pyspark.sql.streaming import StreamingQueryListener
 
 from bench.harness import BenchEnv, BenchResult
 from shop_analytics.resources.spark import connect_session
@@ -166,9 +168,66 @@ def _over_connect(env: BenchEnv, work: str) -> dict[str, float] | None:
     return {"seconds": round(seconds, 2), "records_per_s": round(RECORDS / seconds)}
 
 
+class _BatchTimes(StreamingQueryListener):
+    """Rows and trigger time (ms) of every micro-batch that read records, in arrival order.
+
+    The listener bus hands progress over asynchronously; ``take`` waits for a round's batches.
+    """
+
+    def __init__(self) -> None:
+        self._batches: list[tuple[int, int]] = []
+        self._lock = threading.Lock()
+
+    def onQueryStarted(self, event: Any) -> None:
+        pass
+
+    def onQueryProgress(self, event: Any) -> None:
+        progress = event.progress
+        if progress.numInputRows:
+            with self._lock:
+                self._batches.append((int(progress.numInputRows), int(progress.durationMs["triggerExecution"])))
+
+    def onQueryIdle(self, event: Any) -> None:
+        pass
+
+    def onQueryTerminated(self, event: Any) -> None:
+        pass
+
+    def take(self, count: int, timeout_s: float = 10.0) -> list[tuple[int, int]]:
+        """The next ``count`` batches (fewer if they do not arrive within ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self._batches) >= count:
+                    taken, self._batches = self._batches[:count], self._batches[count:]
+                    return taken
+            time.sleep(0.05)
+        with self._lock:
+            taken, self._batches = self._batches, []
+        return taken
+
+
+def batch_cost_fit(batches: list[tuple[int, int]]) -> dict[str, float] | None:
+    """A round's cost per record (µs) and per batch (ms), from two batches of different sizes.
+
+    ``batches``: (rows, trigger ms). trigger ms = fixed + rows * per record, solved on the
+    largest and the smallest batch; None when all batches are the same size.
+    """
+    large, small = max(batches, default=None), min(batches, default=None)
+    if large is None or small is None or large[0] == small[0]:
+        return None
+    per_record_ms = (large[1] - small[1]) / (large[0] - small[0])
+    return {"per_record_us": per_record_ms * 1000, "per_batch_ms": large[1] - large[0] * per_record_ms}
+
+
+BATCHES_PER_ROUND = -(-RECORDS // MAX_PER_TRIGGER)
+
+
 def _rounds(env: BenchEnv, namespace: str) -> dict[str, list[float]]:
     """Warm-up and measured rounds of both paths in this process's SparkSession."""
     spark = env.spark_session()
+    times = _BatchTimes()
+    spark.streams.addListener(times)
     work = str(env.work_dir / namespace)
     # Warm the JVM (class loading, JIT) on a small topic through both paths first.
     _passthrough(spark, env.kafka_bootstrap, "bench-warmup", f"{work}/warm-pass")
@@ -177,10 +236,13 @@ def _rounds(env: BenchEnv, namespace: str) -> dict[str, list[float]]:
     # are compared, so one noisy round on a shared machine does not decide the ratio. The
     # first WARMUP_ROUNDS full-size rounds of each path are warm-up (the JIT is still
     # compiling the decoder and the writers after the small warm-up topic) and left out.
-    rounds: dict[str, list[float]] = {"baseline": [], "bronze": []}
+    rounds: dict[str, list[Any]] = {"baseline": [], "bronze": [], "baseline_fits": [], "bronze_fits": []}
+    times.take(10**6, timeout_s=1.0)  # the warm-up topic's batches
     for i in range(WARMUP_ROUNDS + ROUNDS):
         rounds["baseline"].append(_passthrough(spark, env.kafka_bootstrap, "bench-ingest", f"{work}/pass-{i}"))
+        rounds["baseline_fits"].append(batch_cost_fit(times.take(BATCHES_PER_ROUND)))
         rounds["bronze"].append(_bronze(spark, env, "bench-ingest", f"{work}/bronze-{i}", namespace))
+        rounds["bronze_fits"].append(batch_cost_fit(times.take(BATCHES_PER_ROUND)))
     spark.stop()
     return rounds
 
@@ -211,6 +273,26 @@ def _in_fresh_jvm(env: BenchEnv, namespace: str) -> dict[str, list[float]]:
 _ROUNDS_LINE = "ROUNDS "
 
 
+def _fit_medians(fits: list[dict[str, float] | None]) -> dict[str, float] | None:
+    measured = [f for f in fits[WARMUP_ROUNDS:] if f is not None]
+    if not measured:
+        return None
+    return {key: round(statistics.median(f[key] for f in measured), 3) for key in ("per_record_us", "per_batch_ms")}
+
+
+def _cost_split(rounds: dict[str, list[Any]]) -> dict[str, Any] | None:
+    """Where the paths differ: cost per record and per batch (medians of the rounds' fits)."""
+    baseline, bronze = _fit_medians(rounds.get("baseline_fits", [])), _fit_medians(rounds.get("bronze_fits", []))
+    if baseline is None or bronze is None:
+        return None
+    return {
+        "baseline": baseline,
+        "bronze": bronze,
+        # The ratio with the per-batch costs left out: what larger batches tend to.
+        "per_record_ratio": round(baseline["per_record_us"] / bronze["per_record_us"], 4),
+    }
+
+
 def _medians(baseline_rounds: list[float], bronze_rounds: list[float]) -> dict[str, Any]:
     """One JVM's rounds: warm-up left out, medians and their ratio."""
     baseline, bronze = baseline_rounds[WARMUP_ROUNDS:], bronze_rounds[WARMUP_ROUNDS:]
@@ -234,7 +316,7 @@ def run(env: BenchEnv) -> BenchResult:
     jvms = []
     for i in range(JVMS):
         rounds = _in_fresh_jvm(env, f"bench_jvm{i}")
-        jvms.append(_medians(rounds["baseline"], rounds["bronze"]))
+        jvms.append({**_medians(rounds["baseline"], rounds["bronze"]), "cost_split": _cost_split(rounds)})
         print(f"JVM {i}: ratio {jvms[-1]['ratio']}", flush=True)
     median_jvm = sorted(jvms, key=lambda j: j["ratio"])[len(jvms) // 2]
     bronze_s, baseline_s = float(median_jvm["bronze_s"]), float(median_jvm["baseline_s"])
@@ -253,6 +335,9 @@ def run(env: BenchEnv) -> BenchResult:
             "rounds_s": median_jvm["bronze_rounds_s"],
             "warm_up_rounds_left_out": median_jvm["warm_up_rounds_left_out"],
             "ratio_per_jvm": [j["ratio"] for j in jvms],
+            # Each round's two batches (250k and 50k records) solved for a cost per record and
+            # one per batch (the foreachBatch call, planning, the commit), per path.
+            "cost_split": median_jvm["cost_split"],
             "jvms": jvms,
             # Not the headline: another JVM (the Connect server's), counted in a cached pass.
             "over_spark_connect": connect

@@ -9,7 +9,7 @@ customer of that city, whose items may come back to the store some days later.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from math import log
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,20 @@ from shop_analytics.simulator.world import Location
 
 if TYPE_CHECKING:
     from shop_analytics.simulator.engine import Simulation
+
+# In-store returns come mostly in the first days after the sale (receipt at hand, tags on)
+# and thin out towards the end of the return window: an exponential delay, a couple of hours
+# at least, cut at the window. (Before: uniform over 1-25 days, so a two-day demo saw none.)
+STORE_RETURN_MIN_DAYS = 2 / 24
+STORE_RETURN_MEAN_DAYS = 5.0
+STORE_RETURN_WINDOW_DAYS = 30.0
+
+
+def store_return_delay_days(random: Callable[[], float]) -> float:
+    """Days from a store sale to its return, from one draw of ``random`` (uniform on [0, 1))."""
+    exponential = -log(1.0 - random()) * STORE_RETURN_MEAN_DAYS
+    return min(STORE_RETURN_MIN_DAYS + exponential, STORE_RETURN_WINDOW_DAYS)
+
 
 STORE_PAYMENT = Weighted(("card", "contactless", "cash", "gift_card"), (0.45, 0.3, 0.2, 0.05))
 LOYALTY_SCAN_RATE = 0.45
@@ -112,5 +126,5 @@ def _sale(sim: Simulation, store: Location, assortment: Weighted[int], locals_: 
         sim.last_purchase_ms[customer.index] = t
         returned = returned_lines(sim, customer, lines)
         if returned:
-            back_at = t + int(rng.uniform(1, 25) * DAY_MS)
+            back_at = t + int(store_return_delay_days(rng.random) * DAY_MS)
             sim.spawn(back_at, store_return_process(sim, customer, sale_id, store, returned))

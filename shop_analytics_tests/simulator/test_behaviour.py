@@ -8,10 +8,17 @@ from datetime import datetime
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from shop_analytics.demo import DEMO_PRODUCTS
 from shop_analytics.schemas import event_topics
-from shop_analytics.simulator import simulation_events
+from shop_analytics.simulator import WorldSize, simulation_events
 from shop_analytics.simulator.events import CLICKSTREAM, INVENTORY, ORDER_STATUS, ORDERS, RETURNS, STORE_SALES
+from shop_analytics.simulator.seasonality import DAY_MS
 from shop_analytics.simulator.serialization import fast_serializers
+from shop_analytics.simulator.store_sales import (
+    STORE_RETURN_MIN_DAYS,
+    STORE_RETURN_WINDOW_DAYS,
+    store_return_delay_days,
+)
 from shop_analytics_tests.simulator.conftest import small_config
 
 
@@ -227,3 +234,26 @@ def test_records_have_exactly_the_fields_of_their_schema(backfill_events):
         if t not in fields:
             fields[t] = [f["name"] for f in load_schema(topic(t).value_schema)["fields"]]
         assert list(record) == fields[t] if t == CLICKSTREAM else set(record) == set(fields[t]), (t, record)
+
+
+def test_store_returns_come_mostly_in_the_first_days_and_within_the_window() -> None:
+    assert store_return_delay_days(lambda: 0.0) == STORE_RETURN_MIN_DAYS
+    assert store_return_delay_days(lambda: 0.5) < 4  # the median: 2 h + 5 ln 2 days
+    assert store_return_delay_days(lambda: 0.999999) == STORE_RETURN_WINDOW_DAYS
+
+
+def test_store_returns_follow_their_sale_by_the_delay_model(backfill_events) -> None:
+    sold = {s["sale_id"]: s["event_time"] for s in _of(backfill_events, STORE_SALES)}
+    delays = [
+        (r["event_time"] - sold[r["order_id"]]) / DAY_MS
+        for r in _of(backfill_events, RETURNS)
+        if r["purchase_channel"] == "store"
+    ]
+    assert delays
+    assert all(STORE_RETURN_MIN_DAYS <= d <= STORE_RETURN_WINDOW_DAYS for d in delays)
+
+
+def test_a_two_day_demo_shop_already_has_returns() -> None:
+    """The demo simulates two days: its returns tables and checks need some rows to show."""
+    demo = small_config(days=2, world=WorldSize(customers=2000, products=DEMO_PRODUCTS), seed=42)
+    assert len(_of(list(simulation_events(demo)), RETURNS)) >= 3

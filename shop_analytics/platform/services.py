@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from shop_analytics.platform import jars, kafka_broker, process, schema_registry, spark_connect
+from shop_analytics.platform import jars, kafka_broker, process, schema_registry, spark_connect, warm_up
 from shop_analytics.platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def up(settings: PlatformSettings) -> list[ServiceStatus]:
     """Resolve jars, then start every service that is not running. A second call is harmless."""
     for group in jars.ALL_GROUPS:
         jars.resolve(settings, group)
+    started: list[str] = []
     for service in SERVICES:
         if not service.enabled(settings):
             continue
@@ -56,6 +57,9 @@ def up(settings: PlatformSettings) -> list[ServiceStatus]:
         log.info("Starting %s on %s ...", name, service.address(settings))
         pid = service.module.start(settings)
         log.info("%s is up (pid %d)", name, pid)
+        started.append(name)
+    if spark_connect.NAME in started and settings.spark_connect_warm_up:
+        warm_up.warm_up(settings)  # after every service: it needs the broker and the registry
     return status(settings)
 
 

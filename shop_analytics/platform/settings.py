@@ -39,6 +39,9 @@ class PlatformSettings:
     spark_connect: bool = True
     spark_connect_port: int = 15002
     spark_connect_memory: str = "2g"
+    # Run one record through the bronze ingest when `up` starts the server, so the first run
+    # starts warm (platform/warm_up.py); SHOP_SPARK_CONNECT_WARM_UP=false skips it.
+    spark_connect_warm_up: bool = True
     # Runtime state: broker log dirs, registry storage, Iceberg warehouse and catalog,
     # Spark checkpoints, service logs and PID files.
     state_dir: Path = field(default_factory=_default_state_dir)

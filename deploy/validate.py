@@ -83,6 +83,7 @@ KNOWN_SETTINGS: dict[str, str] = {
     "SHOP_SPARK_CONNECT": "true (default) | false: start the long-lived Spark Connect server that bronze ingest runs use (local)",
     "SHOP_SPARK_CONNECT_PORT": "embedded Spark Connect server port (local)",
     "SHOP_SPARK_CONNECT_MEMORY": "embedded Spark Connect server driver memory (local)",
+    "SHOP_SPARK_CONNECT_WARM_UP": "true (default) | false: run one record through the bronze ingest when up starts the Connect server (local)",
     "SHOP_STATE_DIR": "runtime state folder: local catalog, warehouse, checkpoints (local)",
     "SHOP_CACHE_DIR": "jar cache resolved from Maven Central",
     "SHOP_JAVA": "java executable",

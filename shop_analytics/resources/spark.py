@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from urllib.parse import urlparse
 
 from dagster_pyspark import LazyPySparkResource
@@ -61,4 +63,18 @@ def connect_session(url: str):
             f"no Spark Connect server answers at {url}: start the platform (`shop-analytics platform up`), "
             "or set SHOP_SPARK_CONNECT=false to run Spark inside each run"
         )
+    _quiet_connect_client()
     return ConnectSession.builder.remote(url).getOrCreate()
+
+
+def _quiet_connect_client() -> None:
+    """Keep the Connect client's per-request INFO lines (whole plans, pickled functions) out of
+    the log unless SPARK_CONNECT_LOG_LEVEL asks for them.
+
+    pyspark disables its client logger at import; a later ``logging.config.dictConfig`` (Dagster
+    sets up logging that way) enables every existing logger again, and the client then logged
+    each plan at INFO: the demo's log grew from 84 KB to 460 KB once `platform up` had imported
+    the client before Dagster configured logging.
+    """
+    if "SPARK_CONNECT_LOG_LEVEL" not in os.environ:
+        logging.getLogger("pyspark.sql.connect.client.core").setLevel(logging.WARNING)

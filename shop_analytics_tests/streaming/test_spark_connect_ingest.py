@@ -11,6 +11,8 @@ checked against the kernel's table: loopback only.
 from __future__ import annotations
 
 import json
+import logging
+import logging.config
 import uuid
 from pathlib import Path
 
@@ -157,3 +159,20 @@ def test_a_failing_batch_over_connect_raises_its_own_error_and_a_rerun_lands_the
     assert result.dead_letter_rows == len(produced.bad)
     assert_exactly_once(platform, topic, table, dead_letter, produced)
     assert error_path(request.checkpoint) is not None and not error_path(request.checkpoint).exists()
+
+
+def test_the_connect_client_stays_quiet_after_logging_is_configured_again(
+    platform: PlatformSettings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyspark disables its client logger at import; dictConfig (as Dagster configures logging)
+    enables it again, and every plan was then logged at INFO."""
+    monkeypatch.delenv("SPARK_CONNECT_LOG_LEVEL", raising=False)
+    client_logger = logging.getLogger("pyspark.sql.connect.client.core")
+    monkeypatch.setattr(client_logger, "level", logging.NOTSET)
+    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
+    assert not client_logger.disabled
+
+    with caplog.at_level(logging.INFO):
+        session = connect_session(platform.spark_connect_url)
+        assert session.sql("SELECT 41 + 1 AS answer").first()["answer"] == 42
+    assert [r for r in caplog.records if r.name.startswith("pyspark.sql.connect")] == []

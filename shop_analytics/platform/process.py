@@ -58,6 +58,16 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks after boot, /proc/<pid>/stat field 22); None where
+    unknown. A pid and its start time name one process: the kernel reuses pids."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().split(") ", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     """True when something accepts TCP connections on host:port."""
     try:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shop_analytics.platform.process import pid_alive
+from shop_analytics.platform.process import pid_alive, start_ticks
 
 
 class StartOrder:
@@ -88,7 +88,11 @@ class StartQueue:
     def ticket(self, backlog: int) -> Iterator[StartTicket]:
         """Queue a start with ``backlog`` records to read; the ticket is withdrawn on leaving."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{os.getpid()}-{uuid.uuid4().hex}{TICKET_SUFFIX}"
+        # Named by the process (pid and start time: a pid may be reused by the time another
+        # process reads the ticket) and a unique part.
+        started = start_ticks(os.getpid())
+        owner = f"{os.getpid()}-{started}" if started is not None else str(os.getpid())
+        path = self.folder / f"{owner}-{uuid.uuid4().hex}{TICKET_SUFFIX}"
         # Written aside and renamed, so another process never reads a half-written backlog.
         draft = path.with_suffix(".draft")
         draft.write_text(str(int(backlog)))
@@ -106,10 +110,10 @@ class StartQueue:
         hold up the start that has the turn. Tickets of processes that died are removed.
         """
         for path in self.folder.glob(f"*{TICKET_SUFFIX}"):
-            pid = _ticket_pid(path)
-            if pid is None or pid == os.getpid():
+            owner = _ticket_owner(path)
+            if owner is None or owner[0] == os.getpid():
                 continue
-            if not pid_alive(pid):
+            if not _alive(*owner):
                 path.unlink(missing_ok=True)
                 continue
             try:
@@ -159,6 +163,19 @@ class StartTicket:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _ticket_pid(path: Path) -> int | None:
-    head = path.name.split("-", 1)[0]
-    return int(head) if head.isdigit() else None
+def _ticket_owner(path: Path) -> tuple[int, int | None] | None:
+    """(pid, start time or None) of the process that wrote ``path``: ``<pid>-<start>-<id>``,
+    or ``<pid>-<id>`` where the start time was unknown."""
+    parts = path.name.removesuffix(TICKET_SUFFIX).split("-")
+    if not parts[0].isdigit():
+        return None
+    start = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+    return int(parts[0]), start
+
+
+def _alive(pid: int, start: int | None) -> bool:
+    """Whether the process that wrote a ticket still runs: its pid, with its start time when
+    the ticket has one (a dead run's pid given to a new process is not that run)."""
+    if not pid_alive(pid):
+        return False
+    return start is None or start_ticks(pid) in (None, start)

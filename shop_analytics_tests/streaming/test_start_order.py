@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shop_analytics.platform.process import start_ticks
 from shop_analytics.streaming.start_order import StartOrder, StartQueue
 
 
@@ -191,3 +193,33 @@ def test_a_start_gives_way_at_most_max_wait(tmp_path: Path) -> None:
     finally:
         hung.kill()
         hung.wait()
+
+
+def test_a_ticket_whose_pid_now_names_another_process_does_not_hold_a_start_up(tmp_path: Path) -> None:
+    # A run that died while queued, its pid since given to an unrelated process: same pid,
+    # another start time.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = start_ticks(other.pid)
+        assert started is not None
+        recycled = tmp_path / f"{other.pid}-{started - 1}-{'a' * 32}.ticket"
+        recycled.write_text("999999")
+        queue = StartQueue(tmp_path, max_wait_s=30)
+        assert not queue.larger_elsewhere(1)
+        assert not recycled.exists()  # removed as a dead process's
+
+        # The same pid with its own start time is that process: its larger start goes first.
+        live = tmp_path / f"{other.pid}-{started}-{'b' * 32}.ticket"
+        live.write_text("999999")
+        assert queue.larger_elsewhere(1)
+        assert live.exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_this_processs_ticket_is_named_by_pid_and_start_time(tmp_path: Path) -> None:
+    with StartQueue(tmp_path).ticket(5) as ticket:
+        pid, start, unique = ticket.path.name.removesuffix(".ticket").split("-")
+    assert (int(pid), int(start)) == (os.getpid(), start_ticks(os.getpid()))
+    assert len(unique) == 32

@@ -29,6 +29,7 @@ from shop_analytics_tests.streaming.exactly_once_helpers import (
     catalog,
     create_topic,
     end_offsets,
+    ingest_request,
     marked_batches,
     produce,
     register_schema,
@@ -127,7 +128,9 @@ def test_a_failing_batch_over_connect_raises_its_own_error_and_a_rerun_lands_the
     """Spark Connect 3.5 reports a failed batch function as "terminated with exception:" and
     nothing more; the run must say which batch failed and why (batch_errors)."""
     suffix = uuid.uuid4().hex[:8]
-    topic, table, dead_letter = f"scf-{suffix}", f"sc.events_{suffix}", f"sc.dead_letter_{suffix}"
+    topic, table = f"scf-{suffix}", f"sc.events_{suffix}"
+    request = ingest_request(platform, topic, table, tmp_path / "checkpoint")
+    dead_letter = request.dead_letter_table
     create_topic(platform.kafka_bootstrap, topic, PARTITIONS)
     schema_id = register_schema(platform.registry_url, topic)
     produced = produce(platform.kafka_bootstrap, topic, schema_id, per_partition=10, partitions=PARTITIONS,
@@ -138,14 +141,6 @@ def test_a_failing_batch_over_connect_raises_its_own_error_and_a_rerun_lands_the
     # inside the batch function, after the bronze append of the same batch committed.
     columns = ", ".join(f"{name} {kind}{' NOT NULL' * (name == 'schema_id')}" for name, kind in DEAD_LETTER_COLUMNS)
     session.sql(f"CREATE TABLE {dead_letter} ({columns}) USING iceberg")
-    request = IngestRequest(
-        bootstrap_servers=platform.kafka_bootstrap,
-        topic=topic,
-        table=table,
-        dead_letter_table=dead_letter,
-        checkpoint=str(tmp_path / "checkpoint"),
-        registry_url=platform.registry_url,
-    )
     with pytest.raises(BatchFailed) as failed:
         ingest_topic(session, request)
     message = str(failed.value)

@@ -25,6 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from shop_analytics.platform.settings import PlatformSettings
+from shop_analytics.simulator.avro_codec import wire_header
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,6 @@ def _produce_one(settings: PlatformSettings) -> None:
     record = {"event_id": str(uuid.uuid4()), "event_type": "warm_up", "event_time": int(time.time() * 1000)}
     fastavro.schemaless_writer(body, fastavro.parse_schema(SCHEMA), record)
     producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "acks": "all"})
-    producer.produce(TOPIC, value=b"\x00" + schema_id.to_bytes(4, "big") + body.getvalue())
+    producer.produce(TOPIC, value=wire_header(schema_id) + body.getvalue())
     if producer.flush(30) != 0:
         raise RuntimeError(f"the warm-up record was not delivered to {TOPIC}")
